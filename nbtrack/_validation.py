@@ -1,0 +1,155 @@
+"""Input rules shared by every entry point (MLflow's, stricter where MLflow loses data)."""
+from __future__ import annotations
+
+import math
+import numbers
+import posixpath
+import re
+import time
+from typing import Any
+
+from .errors import InvalidParameterError
+
+MAX_KEY_LENGTH = 250
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_TAG_VALUE_LENGTH = 8000
+MAX_NAME_LENGTH = 500
+MAX_RESULTS_LIMIT = 50000
+
+_KEY_RE = re.compile(r"^[/\w.\- :]*$")
+# Keys already checked: the logging hot path validates each distinct key once.
+_GOOD_KEYS: set[str] = set()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def validate_key(key: Any, kind: str = "metric") -> str:
+    """Return ``key`` if it is a valid metric/param/tag name, else raise."""
+    if key in _GOOD_KEYS:
+        return key
+    if not isinstance(key, str):
+        raise InvalidParameterError(f"{kind} key must be a string, got {type(key).__name__} {key!r}")
+    if not key:
+        raise InvalidParameterError(f"{kind} key must not be empty")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidParameterError(
+            f"{kind} key {key[:40]!r}... is {len(key)} characters; the limit is {MAX_KEY_LENGTH}"
+        )
+    if not _KEY_RE.match(key):
+        raise InvalidParameterError(
+            f"Invalid {kind} key {key!r}: names may only contain letters, digits, "
+            "underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)"
+        )
+    norm = posixpath.normpath(key)
+    if norm != key or key.startswith("/") or norm == ".." or norm.startswith("../"):
+        raise InvalidParameterError(
+            f"Invalid {kind} key {key!r}: it must be a plain relative path "
+            f"(no '..', '.', '//', leading or trailing '/'); it would normalise to {norm!r}"
+        )
+    if len(_GOOD_KEYS) < 100_000:
+        _GOOD_KEYS.add(key)
+    return key
+
+
+def validate_param_value(key: str, value: Any) -> str:
+    text = str(value)
+    if len(text) > MAX_PARAM_VALUE_LENGTH:
+        raise InvalidParameterError(
+            f"Param {key!r} value is {len(text)} characters; the limit is "
+            f"{MAX_PARAM_VALUE_LENGTH}. Log long text with nbtrack.log_text() instead."
+        )
+    return text
+
+
+def validate_tag_value(key: str, value: Any) -> str:
+    text = str(value)
+    if len(text) > MAX_TAG_VALUE_LENGTH:
+        raise InvalidParameterError(
+            f"Tag {key!r} value is {len(text)} characters; the limit is "
+            f"{MAX_TAG_VALUE_LENGTH}. Log long text with nbtrack.log_text() instead."
+        )
+    return text
+
+
+def validate_metric_value(key: str, value: Any) -> float:
+    """Accept int/float/bool and numpy scalars; NaN and +-inf are kept as they are."""
+    t = type(value)
+    if t is float or t is int:
+        return float(value)
+    if isinstance(value, (str, bytes)) or value is None or isinstance(value, complex):
+        raise InvalidParameterError(
+            f"Metric {key!r} value must be a number (int, float, bool or numpy scalar), "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if isinstance(value, numbers.Real):
+        return float(value)
+    item = getattr(value, "item", None)  # numpy bool_ and 0-d arrays
+    if callable(item) and getattr(value, "ndim", 1) == 0:
+        inner = item()
+        if isinstance(inner, (bool, int, float)):
+            return float(inner)
+    raise InvalidParameterError(
+        f"Metric {key!r} value must be a number (int, float, bool or numpy scalar), "
+        f"got {type(value).__name__} {value!r}"
+    )
+
+
+def validate_step(step: Any) -> int:
+    if step is None:
+        return 0
+    if type(step) is int:
+        return step
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise InvalidParameterError(
+            f"Metric step must be an integer, got {type(step).__name__} {step!r}"
+        )
+    return int(step)
+
+
+def validate_timestamp(timestamp: Any) -> int:
+    """Timestamps are milliseconds since the epoch; None means now."""
+    if timestamp is None:
+        return now_ms()
+    if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Integral):
+        raise InvalidParameterError(
+            f"Timestamp must be an integer number of milliseconds since the epoch, "
+            f"got {type(timestamp).__name__} {timestamp!r}"
+        )
+    return int(timestamp)
+
+
+def validate_name(value: Any, what: str) -> str:
+    """Experiment, run and model names: non-empty strings of bounded length."""
+    if not isinstance(value, str):
+        raise InvalidParameterError(f"{what} must be a string, got {type(value).__name__} {value!r}")
+    if not value.strip():
+        raise InvalidParameterError(f"{what} must not be empty or blank")
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidParameterError(
+            f"{what} is {len(value)} characters; the limit is {MAX_NAME_LENGTH}"
+        )
+    return value
+
+
+def validate_id(value: Any, what: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
+        raise InvalidParameterError(f"{what} must be a non-empty string, got {value!r}")
+    return str(value)
+
+
+def validate_max_results(max_results: Any) -> int:
+    if (
+        isinstance(max_results, bool)
+        or not isinstance(max_results, numbers.Integral)
+        or not 1 <= max_results <= MAX_RESULTS_LIMIT
+    ):
+        raise InvalidParameterError(
+            f"max_results must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {max_results!r}"
+        )
+    return int(max_results)
+
+
+def is_finite(value: float) -> bool:
+    return math.isfinite(value)

@@ -1,0 +1,149 @@
+"""Errors raised by nbtrack.
+
+Every error derives from :class:`NbtrackError` and also from the builtin that fits it, so callers
+may catch either (``except LookupError`` catches a missing run). Messages name the bad value and
+the rule it broke.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "NbtrackError",
+    "InvalidParameterError",
+    "InvalidFilterError",
+    "ParamConflictError",
+    "ArtifactPathError",
+    "InvalidModelUriError",
+    "NotFoundError",
+    "ExperimentNotFoundError",
+    "RunNotFoundError",
+    "ArtifactNotFoundError",
+    "RegisteredModelNotFoundError",
+    "ModelVersionNotFoundError",
+    "AlreadyExistsError",
+    "ExperimentAlreadyExistsError",
+    "RegisteredModelAlreadyExistsError",
+    "NoActiveRunError",
+    "RunStateError",
+    "StoreError",
+    "StoreCorruptedError",
+    "StoreBusyError",
+    "ModelIntegrityError",
+]
+
+
+class NbtrackError(Exception):
+    """Root of every error nbtrack raises on purpose."""
+
+
+class InvalidParameterError(NbtrackError, ValueError):
+    """An argument broke a documented rule (bad key, value, name, range...)."""
+
+
+class InvalidFilterError(InvalidParameterError):
+    """A filter or order_by string could not be parsed.
+
+    ``position`` is the 0-based character offset of the problem and ``expected`` says what
+    the parser wanted there.
+    """
+
+    def __init__(self, text: str, position: int, expected: str, found: str | None = None):
+        self.text = text
+        self.position = position
+        self.expected = expected
+        self.found = found
+        got = f", found {found!r}" if found is not None else ""
+        super().__init__(
+            f"Invalid filter {text!r} at position {position}: expected {expected}{got}"
+        )
+
+
+class ParamConflictError(InvalidParameterError):
+    """A param was logged again with a different value (params are immutable)."""
+
+    def __init__(self, run_id: str, key: str, old: str, new: str):
+        self.run_id, self.key, self.old, self.new = run_id, key, old, new
+        super().__init__(
+            f"Param {key!r} of run {run_id} is already {old!r}; cannot change it to {new!r}. "
+            "Params are immutable: use a new key, a tag, or a new run."
+        )
+
+
+class ArtifactPathError(InvalidParameterError):
+    """An artifact path would leave the run's artifact folder."""
+
+
+class InvalidModelUriError(InvalidParameterError):
+    """A model URI is malformed or resolves to nothing."""
+
+
+class NotFoundError(NbtrackError, LookupError):
+    """Something looked up by id or name does not exist."""
+
+
+class ExperimentNotFoundError(NotFoundError):
+    pass
+
+
+class RunNotFoundError(NotFoundError):
+    pass
+
+
+class ArtifactNotFoundError(NotFoundError, FileNotFoundError):
+    pass
+
+
+class RegisteredModelNotFoundError(NotFoundError):
+    pass
+
+
+class ModelVersionNotFoundError(NotFoundError):
+    pass
+
+
+class AlreadyExistsError(NbtrackError, ValueError):
+    """A name that must be unique is taken."""
+
+
+class ExperimentAlreadyExistsError(AlreadyExistsError):
+    pass
+
+
+class RegisteredModelAlreadyExistsError(AlreadyExistsError):
+    pass
+
+
+class NoActiveRunError(NbtrackError, RuntimeError):
+    """A fluent logging call was made with no run started."""
+
+    def __init__(self, what: str = "log"):
+        super().__init__(
+            f"Cannot {what}: no active run. Start one with `with nbtrack.start_run(): ...`, "
+            "`nbtrack.start_run()` (then `nbtrack.end_run()`), or the `%%track_run` cell magic."
+        )
+
+
+class RunStateError(NbtrackError, RuntimeError):
+    """The run is in a state that does not allow the operation (deleted, already active...)."""
+
+
+class StoreError(NbtrackError, OSError):
+    """The tracking store cannot be used."""
+
+
+class StoreCorruptedError(StoreError):
+    """A store file cannot be parsed; it is left untouched for inspection."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        super().__init__(
+            f"Store file {path} is unreadable ({reason}). nbtrack will not overwrite it; "
+            "restore it from a backup or move it aside."
+        )
+
+
+class StoreBusyError(StoreError, TimeoutError):
+    """A store lock could not be taken in time."""
+
+
+class ModelIntegrityError(NbtrackError, ValueError):
+    """A logged model's files do not match the hashes in its manifest."""
