@@ -1,0 +1,116 @@
+"""Tracking stores and how a tracking URI picks one.
+
+``open_store(uri)`` returns one shared instance per URI per process, so the fluent API and every
+``TrackingClient`` in a kernel share one metric buffer and one read cache.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ..errors import InvalidParameterError, NbtrackError
+from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, Store
+from .docstore import DocStore
+from .documents import FileDocuments, MemoryDocuments
+
+__all__ = [
+    "Store",
+    "TinyDBStore",
+    "MemoryStore",
+    "open_store",
+    "resolve_uri",
+    "default_uri",
+    "flush_all",
+    "DEFAULT_EXPERIMENT_ID",
+    "DEFAULT_EXPERIMENT_NAME",
+]
+
+ENV_URI = "NBTRACK_TRACKING_URI"
+DEFAULT_DIR = "nbtrack-store"
+
+log = logging.getLogger("nbtrack.store")
+
+
+class TinyDBStore(DocStore):
+    """The default store: a folder of TinyDB JSON files, safe for several processes."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        root = Path(root).resolve()
+        super().__init__(FileDocuments(root), f"tinydb://{root}", root / "artifacts")
+        self.root = root
+
+
+class MemoryStore(DocStore):
+    """A store that lives in this process only (tests, scratch work); artifacts go to a temp dir."""
+
+    def __init__(self, name: str = "") -> None:
+        artifacts = Path(tempfile.mkdtemp(prefix="nbtrack-memory-artifacts-"))
+        super().__init__(MemoryDocuments(), f"memory:{name}", artifacts)
+
+
+def default_uri() -> str:
+    return os.environ.get(ENV_URI) or DEFAULT_DIR
+
+
+def resolve_uri(uri: str | os.PathLike[str] | None = None) -> str:
+    """Canonical form of a tracking URI: ``memory:<name>`` or ``tinydb:///absolute/path``."""
+    raw = os.fspath(uri) if uri is not None else default_uri()
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidParameterError(f"Tracking URI must be a non-empty string or path, got {uri!r}")
+    raw = raw.strip()
+    if raw.startswith("memory:"):
+        return raw
+    if raw.startswith("mlflow+"):
+        raise NbtrackError(
+            f"Tracking URI {raw!r} needs the MLflow team backend, which is not installed in this "
+            "version; use a local path, 'tinydb:///abs/path' or 'memory:'"
+        )
+    if "://" in raw:
+        parsed = urlparse(raw)
+        if parsed.scheme not in ("tinydb", "file"):
+            raise NbtrackError(
+                f"Tracking URI {raw!r} is not supported: nbtrack has no tracking server. Use a local "
+                "path, 'tinydb:///abs/path' or 'memory:' (every store is a local folder)"
+            )
+        if parsed.netloc not in ("", "localhost"):
+            raise InvalidParameterError(
+                f"Tracking URI {raw!r} names host {parsed.netloc!r}; a tinydb URI is a local path "
+                "and needs three slashes: tinydb:///abs/path"
+            )
+        raw = unquote(parsed.path)
+    return f"tinydb://{Path(raw).expanduser().resolve()}"
+
+
+_stores: dict[str, DocStore] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(uri: str | os.PathLike[str] | None = None) -> DocStore:
+    """The shared store for ``uri`` (default: ``$NBTRACK_TRACKING_URI`` or ``./nbtrack-store``)."""
+    key = resolve_uri(uri)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            if key.startswith("memory:"):
+                store = MemoryStore(key[len("memory:"):])
+            else:
+                store = TinyDBStore(key[len("tinydb://"):])
+            _stores[key] = store
+        return store
+
+
+def flush_all() -> None:
+    """Flush every open store's metric buffer (cell end, interpreter exit)."""
+    for store in list(_stores.values()):
+        try:
+            store.flush()
+        except Exception:
+            log.exception("nbtrack: could not flush %s", store.uri)
+
+
+atexit.register(flush_all)

@@ -1,0 +1,75 @@
+"""Conversion between stored JSON documents and entities.
+
+JSON has no NaN or infinity (and orjson would write them as null), so non-finite floats are
+stored as the strings "NaN", "Infinity" and "-Infinity" and decoded back exactly.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..entities import Experiment, Metric, Run, RunData, RunInfo
+
+_ENCODE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+_DECODE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def encode_float(value: float) -> float | str:
+    if value - value == 0.0:  # finite (fast path; inf - inf and nan - nan are nan)
+        return value
+    return _ENCODE[repr(value)]
+
+
+def decode_float(value: float | str | int) -> float:
+    if type(value) is str:
+        return _DECODE[value]
+    return float(value)
+
+
+def experiment_from_doc(experiment_id: str, doc: dict[str, Any]) -> Experiment:
+    return Experiment(
+        experiment_id=experiment_id,
+        name=doc["name"],
+        artifact_location=doc["artifact_location"],
+        lifecycle_stage=doc["lifecycle_stage"],
+        tags=dict(doc.get("tags", {})),
+        creation_time=doc.get("creation_time"),
+        last_update_time=doc.get("last_update_time"),
+    )
+
+
+def run_from_doc(doc: dict[str, Any]) -> Run:
+    info = RunInfo(
+        run_id=doc["run_id"],
+        run_name=doc["run_name"],
+        experiment_id=doc["experiment_id"],
+        status=doc["status"],
+        start_time=doc["start_time"],
+        end_time=doc.get("end_time"),
+        lifecycle_stage=doc["lifecycle_stage"],
+        artifact_uri=doc["artifact_uri"],
+        user_id=doc.get("user_id", ""),
+    )
+    metrics = {k: decode_float(v[0]) for k, v in doc.get("metrics", {}).items()}
+    data = RunData(params=dict(doc.get("params", {})), metrics=metrics, tags=dict(doc.get("tags", {})))
+    return Run(info=info, data=data)
+
+
+def history_from_table(key: str, table: dict[str, Any]) -> list[Metric]:
+    """Points of one metric from its chunk documents, in logging order."""
+    out: list[Metric] = []
+    for chunk_id in sorted(table, key=int):
+        chunk = table[chunk_id]
+        out.extend(
+            Metric(key, decode_float(v), ts, step)
+            for v, ts, step in zip(chunk["value"], chunk["timestamp"], chunk["step"])
+        )
+    return out
+
+
+def is_newer(step: int, timestamp: int, value: float, latest: list[Any] | None) -> bool:
+    """MLflow's latest-metric rule: highest step, then timestamp, then value."""
+    if latest is None:
+        return True
+    old_value, old_ts, old_step = latest
+    return (step, timestamp, value) >= (old_step, old_ts, decode_float(old_value))
