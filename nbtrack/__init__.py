@@ -1,0 +1,81 @@
+"""nbtrack: MLflow-style experiment tracking inside Jupyter, stored in local TinyDB files.
+
+``import nbtrack`` stays light (no ipywidgets, bqplot, jupyter_server, matplotlib, pandas or
+numpy); widgets, the server extension and ``nbtrack.sklearn`` load on first use.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .client import TrackingClient, add_metric_listener
+from .entities import (
+    AuditEvent,
+    Experiment,
+    FileInfo,
+    LifecycleStage,
+    Metric,
+    ModelVersion,
+    Param,
+    RegisteredModel,
+    Run,
+    RunData,
+    RunInfo,
+    RunStatus,
+    RunTag,
+    ViewType,
+)
+from .errors import *  # noqa: F403 - every error class is public API
+from .errors import __all__ as _error_names
+from .fluent import *  # noqa: F403 - the MLflow-style verbs
+from .fluent import __all__ as _fluent_names
+
+__version__ = "0.1.0"
+
+_LAZY_SUBMODULES = ("sklearn",)
+
+__all__ = [
+    "__version__",
+    "TrackingClient",
+    "add_metric_listener",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+    "AuditEvent",
+    "Experiment",
+    "FileInfo",
+    "LifecycleStage",
+    "Metric",
+    "ModelVersion",
+    "Param",
+    "RegisteredModel",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunStatus",
+    "RunTag",
+    "ViewType",
+    *_error_names,
+    *_fluent_names,
+]
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """``%load_ext nbtrack``: register the magics (imported only now)."""
+    from . import magics
+
+    magics.load_ipython_extension(ip)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """``%unload_ext nbtrack``."""
+    from . import magics
+
+    magics.unload_ipython_extension(ip)
+
+
+def __getattr__(name: str) -> Any:
+    """``nbtrack.sklearn`` imports on first access (it pulls in scikit-learn helpers)."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,70 @@
+"""Result pages for searches: a list with a ``token`` for the next page.
+
+A token is opaque to callers: base64 of a small JSON object holding the next offset and a hash
+of the query it belongs to, so a token passed with a different query is rejected instead of
+silently returning the wrong rows.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any, Iterable, Sequence, TypeVar
+
+from .errors import InvalidParameterError
+
+__all__ = ["PagedList", "query_hash", "page"]
+
+T = TypeVar("T")
+
+
+class PagedList(list):  # type: ignore[type-arg]
+    """A list of results plus ``token``: pass it as ``page_token`` to get the next page (None: last)."""
+
+    def __init__(self, items: Iterable[Any] = (), token: str | None = None):
+        super().__init__(items)
+        self.token = token
+
+    def __repr__(self) -> str:
+        return f"PagedList({list.__repr__(self)}, token={self.token!r})"
+
+
+def query_hash(*parts: Any) -> str:
+    """A short stable digest of the query arguments a token is bound to."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _encode(offset: int, qhash: str) -> str:
+    raw = json.dumps({"offset": offset, "query": qhash}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode(token: str, qhash: str) -> int:
+    """Offset stored in ``token``; InvalidParameterError if it is malformed or from another query."""
+    if not isinstance(token, str):
+        raise InvalidParameterError(f"page_token must be a string from a previous search, got {token!r}")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        offset, owner = data["offset"], data["query"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError) as exc:
+        raise InvalidParameterError(
+            f"Invalid page_token {token!r}: it is not a token returned by a previous search ({exc})"
+        ) from None
+    if type(offset) is not int or offset < 0:
+        raise InvalidParameterError(f"Invalid page_token {token!r}: bad offset {offset!r}")
+    if owner != qhash:
+        raise InvalidParameterError(
+            f"page_token {token!r} belongs to a different search; pass the same experiment ids, "
+            "filter, view type and order_by as the search that returned it"
+        )
+    return offset
+
+
+def page(items: Sequence[T], max_results: int, page_token: str | None, qhash: str) -> PagedList:
+    """Slice one page out of the full ordered result ``items``."""
+    start = 0 if page_token in (None, "") else _decode(page_token, qhash)  # type: ignore[arg-type]
+    end = start + max_results
+    token = _encode(end, qhash) if end < len(items) else None
+    return PagedList(items[start:end], token)

@@ -1,0 +1,385 @@
+"""The local artifact repository of one run: copy files in, list them, copy them out.
+
+Every artifact path is a relative POSIX path inside the run's artifact folder. Paths are
+normalised and rejected (``ArtifactPathError``) when they would leave that folder, whether by
+``..``, an absolute path, or a symlink inside the folder that points elsewhere.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import posixpath
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from .entities import FileInfo, Run
+from .errors import ArtifactNotFoundError, ArtifactPathError, InvalidParameterError, StoreError
+
+__all__ = ["ArtifactRepository", "ArtifactsMixin", "local_path_from_uri", "dict_bytes", "figure_bytes"]
+
+
+def local_path_from_uri(uri: str) -> Path:
+    """Turn a run's ``artifact_uri`` (a plain path or ``file://`` URI) into a local path."""
+    if uri.startswith("file:"):
+        return Path(unquote(urlparse(uri).path))
+    if "://" in uri:
+        raise StoreError(
+            f"Artifact location {uri!r} is not a local folder; nbtrack only reads and writes "
+            "local artifacts (plain paths or file:// URIs)"
+        )
+    return Path(uri)
+
+
+def _normalise(artifact_path: str | None) -> str:
+    """Return ``artifact_path`` as a clean relative POSIX path ('' for the root), or raise."""
+    if artifact_path is None:
+        return ""
+    if not isinstance(artifact_path, str):
+        raise InvalidParameterError(
+            f"artifact path must be a string, got {type(artifact_path).__name__} {artifact_path!r}"
+        )
+    text = artifact_path.replace("\\", "/")
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":"):
+        raise ArtifactPathError(
+            f"Artifact path {artifact_path!r} is absolute; it must be relative to the run's "
+            "artifact folder"
+        )
+    if "\x00" in text:
+        raise ArtifactPathError(f"Artifact path {artifact_path!r} contains a NUL character")
+    norm = posixpath.normpath(text) if text else "."
+    if norm == ".." or norm.startswith("../"):
+        raise ArtifactPathError(
+            f"Artifact path {artifact_path!r} leaves the run's artifact folder "
+            f"(it normalises to {norm!r}); use a path below the folder"
+        )
+    return "" if norm == "." else norm
+
+
+def _copy_file_atomic(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` via a temp file and ``os.replace`` so readers never see half a file."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ArtifactRepository:
+    """Artifacts of one run, kept in a local folder (created on first write)."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    # -- paths ---------------------------------------------------------------------------
+    def resolve(self, artifact_path: str | None) -> Path:
+        """Absolute local path of ``artifact_path``; ArtifactPathError if it escapes the folder."""
+        rel = _normalise(artifact_path)
+        target = self.root / rel if rel else self.root
+        real_root = os.path.realpath(self.root)
+        real_target = os.path.realpath(target)
+        if real_target != real_root and not real_target.startswith(real_root + os.sep):
+            raise ArtifactPathError(
+                f"Artifact path {artifact_path!r} resolves to {real_target}, outside the run's "
+                f"artifact folder {real_root} (a symlink points out of it)"
+            )
+        return target
+
+    # -- writing -------------------------------------------------------------------------
+    def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
+        """Copy one local file under ``artifact_path``; return its artifact path."""
+        src = Path(local_path)
+        if not src.exists():
+            raise ArtifactNotFoundError(f"Cannot log artifact: local file {str(src)!r} does not exist")
+        if src.is_dir():
+            raise InvalidParameterError(
+                f"Cannot log artifact: {str(src)!r} is a directory; use log_artifacts() for folders"
+            )
+        rel = posixpath.join(_normalise(artifact_path), src.name) if artifact_path else src.name
+        _copy_file_atomic(src, self.resolve(rel))
+        return rel
+
+    def log_dir(self, local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
+        """Copy the contents of a local folder under ``artifact_path``; return the files' paths."""
+        src = Path(local_dir)
+        if not src.exists():
+            raise ArtifactNotFoundError(
+                f"Cannot log artifacts: local directory {str(src)!r} does not exist"
+            )
+        if not src.is_dir():
+            raise InvalidParameterError(
+                f"Cannot log artifacts: {str(src)!r} is a file, not a directory; "
+                "use log_artifact() for single files"
+            )
+        base = _normalise(artifact_path)
+        logged = []
+        for dirpath, _dirnames, filenames in os.walk(src, followlinks=False):
+            sub = Path(dirpath).relative_to(src).as_posix()
+            for name in sorted(filenames):
+                rel = posixpath.normpath(posixpath.join(base, sub, name))
+                _copy_file_atomic(Path(dirpath) / name, self.resolve(rel))
+                logged.append(rel)
+        if not logged:
+            self.resolve(base).mkdir(parents=True, exist_ok=True)
+        return logged
+
+    def write_bytes(self, artifact_file: str, data: bytes) -> str:
+        """Write ``data`` as the artifact file ``artifact_file``; return its artifact path."""
+        rel = _normalise(artifact_file)
+        if not rel or (isinstance(artifact_file, str) and artifact_file.endswith("/")):
+            raise InvalidParameterError(
+                f"artifact_file {artifact_file!r} must name a file, like 'notes/summary.txt'"
+            )
+        dst = self.resolve(rel)
+        if dst.is_dir():
+            raise InvalidParameterError(
+                f"artifact_file {artifact_file!r} is an existing artifact directory"
+            )
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, dst)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return rel
+
+    # -- reading -------------------------------------------------------------------------
+    def list(self, path: str | None = None) -> list[FileInfo]:
+        """Direct children of ``path`` (root if None), sorted; [] for a file or a missing path."""
+        rel = _normalise(path)
+        folder = self.resolve(rel)
+        if not folder.is_dir():
+            return []
+        infos = []
+        for entry in os.scandir(folder):
+            if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                continue  # an in-flight atomic copy
+            child = posixpath.join(rel, entry.name) if rel else entry.name
+            if entry.is_dir():
+                infos.append(FileInfo(child, True, None))
+            else:
+                infos.append(FileInfo(child, False, entry.stat().st_size))
+        return sorted(infos, key=lambda info: info.path)
+
+    def download(self, path: str, dst_path: str | os.PathLike[str] | None = None) -> str:
+        """Copy ``path`` ('' or '.' for everything) into ``dst_path``; return the local copy's path.
+
+        The copy keeps the artifact's relative path below ``dst_path`` (a fresh temp dir by default).
+        """
+        rel = _normalise(path)
+        src = self.resolve(rel)
+        if not src.exists():
+            raise ArtifactNotFoundError(
+                f"Artifact {path!r} does not exist in {self.root}; list_artifacts() shows what does"
+            )
+        dst_root = Path(dst_path) if dst_path is not None else Path(tempfile.mkdtemp(prefix="nbtrack-"))
+        dst_root.mkdir(parents=True, exist_ok=True)
+        dst = dst_root / rel if rel else dst_root
+        if src.is_dir():
+            self._copy_tree(rel, dst)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+        return str(dst.resolve())
+
+    def _copy_tree(self, rel: str, dst: Path) -> None:
+        """Copy a folder, resolving each entry so no symlink leads outside the run folder."""
+        dst.mkdir(parents=True, exist_ok=True)
+        for info in self.list(rel):
+            target = dst / posixpath.basename(info.path)
+            if info.is_dir:
+                self._copy_tree(info.path, target)
+            else:
+                shutil.copyfile(self.resolve(info.path), target)
+
+
+def dict_bytes(obj: Any, artifact_file: str) -> bytes:
+    """``obj`` as YAML for ``.yaml``/``.yml`` names (needs PyYAML), else as indented JSON."""
+    ext = os.path.splitext(str(artifact_file))[1].lower()
+    if ext not in (".yaml", ".yml"):
+        try:
+            return json.dumps(obj, indent=2).encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameterError(
+                f"Cannot save {type(obj).__name__} as JSON {artifact_file!r}: {exc}"
+            ) from exc
+    try:
+        import yaml
+    except ImportError:
+        raise InvalidParameterError(
+            f"Saving {artifact_file!r} as YAML needs PyYAML (pip install pyyaml); "
+            "use a .json file name instead"
+        ) from None
+    try:
+        text = yaml.safe_dump(obj, default_flow_style=False, sort_keys=False)
+    except yaml.YAMLError as exc:
+        raise InvalidParameterError(
+            f"Cannot save {type(obj).__name__} as YAML {artifact_file!r}: {exc}"
+        ) from exc
+    return text.encode("utf-8")
+
+
+def figure_bytes(figure: Any, artifact_file: str) -> bytes:
+    """Render ``figure`` in the format of ``artifact_file``'s extension.
+
+    Duck-typed (``savefig`` for matplotlib, ``write_html`` / ``write_image`` for plotly) so
+    matplotlib is never imported by nbtrack itself.
+    """
+    ext = os.path.splitext(str(artifact_file))[1].lower().lstrip(".")
+    if not ext:
+        raise InvalidParameterError(
+            f"artifact_file {artifact_file!r} needs an extension (.png, .svg, .pdf, .html...)"
+        )
+    if hasattr(figure, "savefig"):
+        buf = io.BytesIO()
+        try:
+            figure.savefig(buf, format=ext)
+        except ValueError as exc:
+            raise InvalidParameterError(f"Cannot save the figure as {artifact_file!r}: {exc}") from exc
+        return buf.getvalue()
+    writer = "write_html" if ext in ("html", "htm") else "write_image"
+    if hasattr(figure, writer):
+        with tempfile.TemporaryDirectory(prefix="nbtrack-fig-") as tmp:
+            out = Path(tmp) / f"figure.{ext}"
+            getattr(figure, writer)(str(out))
+            return out.read_bytes()
+    raise InvalidParameterError(
+        f"Cannot log a {type(figure).__name__} as a figure: expected a matplotlib Figure "
+        "(with savefig) or a plotly figure (with write_image / write_html)"
+    )
+
+
+class ArtifactsMixin:
+    """The artifact verbs of ``TrackingClient`` (documented here once, numpydoc style).
+
+    Needs ``get_run(run_id)`` and ``_active_run(run_id)`` (RunStateError for deleted runs).
+    """
+
+    def _artifact_repo(self, run_id: str, write: bool = False) -> ArtifactRepository:
+        run: Run = self._active_run(run_id) if write else self.get_run(run_id)  # type: ignore[attr-defined]
+        return ArtifactRepository(local_path_from_uri(run.info.artifact_uri))
+
+    def log_artifact(
+        self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None
+    ) -> None:
+        """Copy a local file into the run's artifacts.
+
+        Parameters
+        ----------
+        run_id : str
+        local_path : str or path-like
+            An existing file.
+        artifact_path : str, optional
+            Sub-folder of the run's artifacts to put it in; may not leave that folder.
+
+        Raises
+        ------
+        ArtifactNotFoundError
+            If ``local_path`` does not exist.
+        ArtifactPathError
+            If ``artifact_path`` escapes the run's artifact folder.
+        RunStateError
+            If the run is deleted.
+        """
+        self._artifact_repo(run_id, write=True).log_file(local_path, artifact_path)
+
+    def log_artifacts(
+        self, run_id: str, local_dir: str | os.PathLike[str], artifact_path: str | None = None
+    ) -> None:
+        """Copy the contents of a local folder (recursively) into the run's artifacts.
+
+        Parameters
+        ----------
+        run_id : str
+        local_dir : str or path-like
+            An existing folder; its contents (not the folder itself) are copied.
+        artifact_path : str, optional
+            Sub-folder of the run's artifacts to copy into; may not leave that folder.
+
+        Raises
+        ------
+        ArtifactNotFoundError
+            If ``local_dir`` does not exist.
+        ArtifactPathError
+            If ``artifact_path`` escapes the run's artifact folder.
+        """
+        self._artifact_repo(run_id, write=True).log_dir(local_dir, artifact_path)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
+        """List the direct children of ``path`` (default: the root) in the run's artifacts.
+
+        Returns
+        -------
+        list of FileInfo
+            Paths relative to the artifact root, sorted; ``file_size`` is None for folders.
+            Empty for a missing path or a file.
+        """
+        return self._artifact_repo(run_id).list(path)
+
+    def download_artifacts(
+        self, run_id: str, path: str, dst_path: str | os.PathLike[str] | None = None
+    ) -> str:
+        """Copy an artifact file or folder (``""`` or ``"."``: everything) to a local folder.
+
+        Parameters
+        ----------
+        run_id : str
+        path : str
+            Artifact path relative to the run's artifact root.
+        dst_path : str or path-like, optional
+            Destination folder (created if needed); default a fresh temp folder.
+
+        Returns
+        -------
+        str
+            Local path of the copy: the artifact's relative path below ``dst_path``.
+
+        Raises
+        ------
+        ArtifactNotFoundError
+            If the run has no artifact at ``path``.
+        """
+        return self._artifact_repo(run_id).download(path, dst_path)
+
+    def log_text(self, run_id: str, text: str, artifact_file: str) -> None:
+        """Save ``text`` (UTF-8) as the artifact ``artifact_file``, e.g. ``"notes/readme.txt"``."""
+        if not isinstance(text, str):
+            raise InvalidParameterError(f"text must be a string, got {type(text).__name__} {text!r:.80}")
+        self._artifact_repo(run_id, write=True).write_bytes(artifact_file, text.encode("utf-8"))
+
+    def log_dict(self, run_id: str, dictionary: Any, artifact_file: str) -> None:
+        """Save a JSON-serialisable object as ``artifact_file``.
+
+        ``.yaml`` / ``.yml`` names are written as YAML (needs PyYAML), anything else as JSON.
+
+        Raises
+        ------
+        InvalidParameterError
+            If the object cannot be serialised, or YAML is asked for without PyYAML.
+        """
+        data = dict_bytes(dictionary, artifact_file)
+        self._artifact_repo(run_id, write=True).write_bytes(artifact_file, data)
+
+    def log_figure(self, run_id: str, figure: Any, artifact_file: str) -> None:
+        """Save a matplotlib Figure, or a plotly-like figure, as an artifact image.
+
+        Parameters
+        ----------
+        run_id : str
+        figure : matplotlib.figure.Figure or plotly figure
+            Anything with ``savefig``, or ``write_html`` (for ``.html``) / ``write_image``.
+        artifact_file : str
+            e.g. ``"plots/loss.png"``; the extension picks the format.
+        """
+        repo = self._artifact_repo(run_id, write=True)
+        repo.write_bytes(artifact_file, figure_bytes(figure, artifact_file))

@@ -1,0 +1,565 @@
+"""Module-level MLflow verbs over an active-run stack (``nbtrack.start_run``, ``nbtrack.log_metric``...).
+
+State is a module-level stack behind a ``threading.RLock`` rather than a ContextVar, which some
+ipykernel releases lose between cells. Each verb documents itself briefly; the full parameter
+documentation lives once on :class:`nbtrack.client.TrackingClient`.
+
+Unlike MLflow, logging with no active run raises :class:`NoActiveRunError` instead of quietly
+starting a run that stays RUNNING until the kernel dies.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from typing import Any, Mapping, Sequence
+
+from . import client as _client_mod
+from ._validation import validate_id, validate_name, validate_timestamp
+from .client import TrackingClient, get_tracking_uri
+from .entities import Experiment, LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
+from .errors import (
+    ExperimentAlreadyExistsError,
+    InvalidParameterError,
+    NoActiveRunError,
+    RunStateError,
+)
+from .store import flush_all
+
+__all__ = [
+    "ActiveRun",
+    "set_tracking_uri",
+    "get_tracking_uri",
+    "set_experiment",
+    "create_experiment",
+    "get_experiment",
+    "get_experiment_by_name",
+    "delete_experiment",
+    "start_run",
+    "end_run",
+    "active_run",
+    "last_active_run",
+    "get_run",
+    "log_param",
+    "log_params",
+    "log_metric",
+    "log_metrics",
+    "set_tag",
+    "set_tags",
+    "delete_tag",
+    "log_artifact",
+    "log_artifacts",
+    "log_text",
+    "log_dict",
+    "log_figure",
+    "search_runs",
+    "flush",
+    "log_model",
+    "load_model",
+    "register_model",
+]
+
+log = logging.getLogger(__name__)
+
+EXPERIMENT_NAME_ENV = "NBTRACK_EXPERIMENT_NAME"
+EXPERIMENT_ID_ENV = "NBTRACK_EXPERIMENT_ID"
+PARENT_RUN_TAG = "mlflow.parentRunId"
+NOTE_TAG = "mlflow.note.content"
+SEARCH_MAX_RESULTS_FLUENT = 100_000
+
+_lock = threading.RLock()
+_run_stack: list[ActiveRun] = []
+_last_run: tuple[TrackingClient, str] | None = None
+_active_experiment: tuple[str, str] | None = None  # (tracking uri, experiment id)
+_client: TrackingClient | None = None
+
+
+class ActiveRun:
+    """A run started by :func:`start_run`; a context manager that ends it.
+
+    Leaving the ``with`` block ends the run FINISHED, or FAILED if the block raised, or KILLED
+    on KeyboardInterrupt. ``info`` and ``data`` read the run's current state.
+    """
+
+    def __init__(self, run: Run, client: TrackingClient):
+        self._run_id = run.info.run_id
+        self._client = client
+
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    @property
+    def info(self) -> RunInfo:
+        return self._client.get_run(self._run_id).info
+
+    @property
+    def data(self) -> RunData:
+        return self._client.get_run(self._run_id).data
+
+    def __repr__(self) -> str:
+        return f"<ActiveRun run_id={self._run_id!r}>"
+
+    def __enter__(self) -> ActiveRun:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: Any, tb: Any) -> bool:
+        if exc_type is None:
+            status = RunStatus.FINISHED
+        elif issubclass(exc_type, KeyboardInterrupt):
+            status = RunStatus.KILLED
+        else:
+            status = RunStatus.FAILED
+        with _lock:
+            if self in _run_stack:  # not already ended by end_run()
+                while _run_stack:  # end runs nested inside this one too
+                    top = _run_stack[-1]
+                    _end_top(status)
+                    if top is self:
+                        break
+        return False
+
+
+# -- tracking URI and client ------------------------------------------------------------
+def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
+    """Set the store for the fluent API and new clients: a folder, ``tinydb:///abs/path``, ``memory:``.
+
+    The active experiment chosen with :func:`set_experiment` belongs to the old store and is
+    forgotten; runs already started keep logging to their own store.
+    """
+    global _client
+    with _lock:
+        _client_mod.set_tracking_uri(uri)
+        _client = None
+
+
+def _get_client() -> TrackingClient:
+    """The fluent client, rebuilt when the effective tracking URI changed."""
+    global _client
+    uri = get_tracking_uri()
+    current = _client
+    if current is not None and current.tracking_uri == uri:
+        return current
+    with _lock:
+        if _client is None or _client.tracking_uri != uri:
+            _client = TrackingClient(uri)
+        return _client
+
+
+# -- experiments -------------------------------------------------------------------------
+def set_experiment(experiment_name: str | None = None, experiment_id: str | None = None) -> Experiment:
+    """Make an experiment active for the next runs, creating it (by name) if missing.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless exactly one of name / id is given, or if the experiment is deleted (restore it
+        with ``TrackingClient.restore_experiment``).
+    ExperimentNotFoundError
+        If ``experiment_id`` does not exist.
+    """
+    global _active_experiment
+    if (experiment_name is None) == (experiment_id is None):
+        raise InvalidParameterError(
+            "set_experiment needs exactly one of experiment_name or experiment_id, got "
+            f"experiment_name={experiment_name!r}, experiment_id={experiment_id!r}"
+        )
+    client = _get_client()
+    with _lock:
+        if experiment_id is not None:
+            exp = client.get_experiment(experiment_id)
+        else:
+            exp = _get_or_create_experiment(client, validate_name(experiment_name, "Experiment name"))
+        if exp.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise InvalidParameterError(
+                f"Cannot activate deleted experiment {exp.name!r} (id {exp.experiment_id}); restore "
+                "it with TrackingClient().restore_experiment(id) or choose another name"
+            )
+        _active_experiment = (client.tracking_uri, exp.experiment_id)
+    return exp
+
+
+def _get_or_create_experiment(client: TrackingClient, name: str) -> Experiment:
+    exp = client.get_experiment_by_name(name)
+    if exp is None:
+        try:
+            return client.get_experiment(client.create_experiment(name))
+        except ExperimentAlreadyExistsError:  # another process created it just now
+            exp = client.get_experiment_by_name(name)
+    assert exp is not None
+    return exp
+
+
+def _active_experiment_id(client: TrackingClient) -> str:
+    """set_experiment's choice, else $NBTRACK_EXPERIMENT_ID / $NBTRACK_EXPERIMENT_NAME, else "0"."""
+    chosen = _active_experiment
+    if chosen is not None and chosen[0] == client.tracking_uri:
+        return chosen[1]
+    env_id = os.environ.get(EXPERIMENT_ID_ENV)
+    if env_id:
+        return env_id
+    env_name = os.environ.get(EXPERIMENT_NAME_ENV)
+    if env_name:
+        return _get_or_create_experiment(client, env_name).experiment_id
+    return "0"
+
+
+def create_experiment(
+    name: str, artifact_location: str | None = None, tags: Mapping[str, Any] | None = None
+) -> str:
+    """Create an experiment and return its id (see ``TrackingClient.create_experiment``)."""
+    return _get_client().create_experiment(name, artifact_location, tags)
+
+
+def get_experiment(experiment_id: str) -> Experiment:
+    """The experiment with this id (see ``TrackingClient.get_experiment``)."""
+    return _get_client().get_experiment(experiment_id)
+
+
+def get_experiment_by_name(name: str) -> Experiment | None:
+    """The experiment with this name, or None."""
+    return _get_client().get_experiment_by_name(name)
+
+
+def delete_experiment(experiment_id: str) -> None:
+    """Soft-delete an experiment (see ``TrackingClient.delete_experiment``)."""
+    _get_client().delete_experiment(experiment_id)
+
+
+# -- runs --------------------------------------------------------------------------------
+def start_run(
+    run_name: str | None = None,
+    experiment_id: str | None = None,
+    run_id: str | None = None,
+    nested: bool = False,
+    tags: Mapping[str, Any] | None = None,
+    description: str | None = None,
+) -> ActiveRun:
+    """Start a run (or resume ``run_id``) and make it active; use it as a context manager.
+
+    ``nested=True`` starts a child of the active run (tag ``mlflow.parentRunId``);
+    ``description`` goes in tag ``mlflow.note.content``. Without ``experiment_id`` the run goes
+    to the active experiment (:func:`set_experiment`, ``$NBTRACK_EXPERIMENT_ID``,
+    ``$NBTRACK_EXPERIMENT_NAME``, else Default "0").
+
+    Raises
+    ------
+    RunStateError
+        If a run is already active and ``nested`` is False, or ``run_id`` is deleted or active.
+    """
+    global _last_run
+    with _lock:
+        parent = _run_stack[-1] if _run_stack else None
+        if parent is not None and not nested:
+            raise RunStateError(
+                f"Run {parent.run_id} is already active. To start a nested run inside it, call "
+                "start_run(nested=True); to start a new top-level run, first call "
+                "nbtrack.end_run() (or use `with nbtrack.start_run(): ...` so runs end themselves)."
+            )
+        client = parent._client if parent is not None else _get_client()
+        extra = dict(_client_mod._check_tags(tags))
+        if parent is not None:
+            extra[PARENT_RUN_TAG] = parent.run_id
+        if description is not None:
+            if not isinstance(description, str):
+                raise InvalidParameterError(f"description must be a string, got {description!r}")
+            extra[NOTE_TAG] = description
+        if run_id is not None:
+            run = _resume_run(client, run_id, run_name, experiment_id, extra)
+        else:
+            exp_id = experiment_id if experiment_id is not None else _active_experiment_id(client)
+            extra.setdefault(_client_mod.USER_TAG, _client_mod._current_user())
+            run = client.create_run(exp_id, tags=extra, run_name=run_name)
+        active = ActiveRun(run, client)
+        _run_stack.append(active)
+        _last_run = (client, active.run_id)
+        return active
+
+
+def _resume_run(
+    client: TrackingClient,
+    run_id: str,
+    run_name: str | None,
+    experiment_id: str | None,
+    tags: dict[str, str],
+) -> Run:
+    run = client.get_run(validate_id(run_id, "run id"))
+    if run.info.lifecycle_stage != LifecycleStage.ACTIVE:
+        raise RunStateError(f"Cannot resume run {run.info.run_id}: it is deleted; restore it first")
+    if any(a.run_id == run.info.run_id for a in _run_stack):
+        raise RunStateError(f"Run {run.info.run_id} is already active")
+    if experiment_id is not None and str(experiment_id) != run.info.experiment_id:
+        raise InvalidParameterError(
+            f"Run {run.info.run_id} belongs to experiment {run.info.experiment_id}, not "
+            f"{experiment_id!r}; omit experiment_id when resuming a run"
+        )
+    if tags:
+        client.log_batch(run.info.run_id, tags=[RunTag(k, val) for k, val in tags.items()])
+    client.update_run(run.info.run_id, status=RunStatus.RUNNING, name=run_name)
+    return client.get_run(run.info.run_id)
+
+
+def _end_top(status: str) -> None:
+    """Pop the innermost run and terminate it (called with _lock held)."""
+    active = _run_stack.pop()
+    active._client.set_terminated(active.run_id, status)
+
+
+def end_run(status: str = RunStatus.FINISHED) -> None:
+    """End the innermost active run with ``status`` (FINISHED, FAILED, KILLED); no-op if none."""
+    _client_mod._check_status(status)
+    with _lock:
+        if _run_stack:
+            _end_top(status)
+
+
+def active_run() -> ActiveRun | None:
+    """The innermost active run, or None."""
+    return _run_stack[-1] if _run_stack else None
+
+
+def last_active_run() -> Run | None:
+    """The run most recently started by this process (active or ended), or None."""
+    last = _last_run
+    return None if last is None else last[0].get_run(last[1])
+
+
+def get_run(run_id: str) -> Run:
+    """A run by id (see ``TrackingClient.get_run``)."""
+    return _get_client().get_run(run_id)
+
+
+def _require_run(what: str) -> ActiveRun:
+    try:
+        return _run_stack[-1]
+    except IndexError:
+        raise NoActiveRunError(what) from None
+
+
+# -- logging -----------------------------------------------------------------------------
+def log_metric(key: str, value: float, step: int | None = None, timestamp: int | None = None) -> None:
+    """Log a metric point to the active run (see ``TrackingClient.log_metric``)."""
+    try:
+        active = _run_stack[-1]
+    except IndexError:
+        raise NoActiveRunError(f"log metric {key!r}") from None
+    active._client._log_metric_fast(active._run_id, key, value, step, timestamp)
+
+
+def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None) -> None:
+    """Log several metrics at one step and time."""
+    active = _require_run("log metrics")
+    if not isinstance(metrics, Mapping):
+        raise InvalidParameterError(f"metrics must be a dict of name -> number, got {metrics!r}")
+    ts = validate_timestamp(timestamp)
+    items = [Metric(k, val, ts, step) for k, val in metrics.items()]  # type: ignore[arg-type]
+    active._client.log_batch(active.run_id, metrics=items)
+
+
+def log_param(key: str, value: Any) -> Any:
+    """Log a param of the active run; returns ``value``. Params are immutable."""
+    active = _require_run(f"log param {key!r}")
+    active._client.log_param(active.run_id, key, value)
+    return value
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    """Log several params of the active run."""
+    active = _require_run("log params")
+    if not isinstance(params, Mapping):
+        raise InvalidParameterError(f"params must be a dict of name -> value, got {params!r}")
+    active._client.log_batch(active.run_id, params=[Param(k, val) for k, val in params.items()])
+
+
+def set_tag(key: str, value: Any) -> None:
+    """Set a tag on the active run."""
+    active = _require_run(f"set tag {key!r}")
+    active._client.set_tag(active.run_id, key, value)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    """Set several tags on the active run."""
+    active = _require_run("set tags")
+    if not isinstance(tags, Mapping):
+        raise InvalidParameterError(f"tags must be a dict of name -> value, got {tags!r}")
+    active._client.log_batch(active.run_id, tags=[RunTag(k, val) for k, val in tags.items()])
+
+
+def delete_tag(key: str) -> None:
+    """Delete a tag of the active run."""
+    active = _require_run(f"delete tag {key!r}")
+    active._client.delete_tag(active.run_id, key)
+
+
+def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
+    """Copy a local file into the active run's artifacts."""
+    active = _require_run("log an artifact")
+    active._client.log_artifact(active.run_id, local_path, artifact_path)
+
+
+def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> None:
+    """Copy a local folder's contents into the active run's artifacts."""
+    active = _require_run("log artifacts")
+    active._client.log_artifacts(active.run_id, local_dir, artifact_path)
+
+
+def log_text(text: str, artifact_file: str) -> None:
+    """Save text as an artifact file of the active run."""
+    active = _require_run("log text")
+    active._client.log_text(active.run_id, text, artifact_file)
+
+
+def log_dict(dictionary: Any, artifact_file: str) -> None:
+    """Save a dict as a JSON (or YAML) artifact file of the active run."""
+    active = _require_run("log a dict")
+    active._client.log_dict(active.run_id, dictionary, artifact_file)
+
+
+def log_figure(figure: Any, artifact_file: str) -> None:
+    """Save a matplotlib / plotly figure as an artifact image of the active run."""
+    active = _require_run("log a figure")
+    active._client.log_figure(active.run_id, figure, artifact_file)
+
+
+def flush() -> None:
+    """Write every buffered metric point now (otherwise within about 0.5 s)."""
+    flush_all()
+
+
+# -- models (delegating to the client's registry methods) -------------------------------
+def log_model(
+    model: Any,
+    artifact_path: str,
+    registered_model_name: str | None = None,
+    input_example: Any = None,
+) -> Any:
+    """Save ``model`` in the active run's artifacts (see ``TrackingClient.log_model``)."""
+    active = _require_run("log a model")
+    return active._client.log_model(
+        active.run_id, model, artifact_path,
+        registered_model_name=registered_model_name, input_example=input_example,
+    )
+
+
+def load_model(model_uri: str) -> Any:
+    """Load a model from ``runs:/`` or ``models:/`` URI (see ``TrackingClient.load_model``)."""
+    return _get_client().load_model(model_uri)
+
+
+def register_model(model_uri: str, name: str) -> Any:
+    """Register a logged model as a new version of ``name`` (see ``TrackingClient.register_model``)."""
+    return _get_client().register_model(model_uri, name)
+
+
+# -- search ------------------------------------------------------------------------------
+def search_runs(
+    experiment_ids: Sequence[str] | None = None,
+    filter_string: str = "",
+    run_view_type: int = ViewType.ACTIVE_ONLY,
+    max_results: int = SEARCH_MAX_RESULTS_FLUENT,
+    order_by: Sequence[str] | None = None,
+    output_format: str = "pandas",
+    search_all_experiments: bool = False,
+    experiment_names: Sequence[str] | None = None,
+) -> Any:
+    """Search runs; returns a pandas DataFrame (default) or, with ``output_format="list"``, Runs.
+
+    Experiments: ``experiment_ids`` or ``experiment_names`` (not both), else every experiment
+    if ``search_all_experiments``, else the active one. Filter, view type and order_by are as
+    in ``TrackingClient.search_runs``; pages are fetched until ``max_results`` runs.
+
+    The DataFrame has MLflow's columns: ``run_id, experiment_id, status, artifact_uri,
+    start_time, end_time`` (UTC datetimes), then ``metrics.*``, ``params.*``, ``tags.*``.
+    When pandas is not installed, ``"pandas"`` falls back to a list of Runs.
+    """
+    if output_format not in ("pandas", "list"):
+        raise InvalidParameterError(f"output_format must be 'pandas' or 'list', got {output_format!r}")
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
+        raise InvalidParameterError(f"max_results must be a positive integer, got {max_results!r}")
+    client = _get_client()
+    ids = _search_experiment_ids(client, experiment_ids, experiment_names, search_all_experiments, run_view_type)
+    runs: list[Run] = []
+    token = None
+    while len(runs) < max_results:
+        size = min(max_results - len(runs), 50_000)
+        found = client.search_runs(ids, filter_string, run_view_type, size, order_by, token)
+        runs.extend(found)
+        token = found.token
+        if token is None:
+            break
+    if output_format == "list":
+        return runs
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return runs
+    return _runs_to_frame(runs)
+
+
+def _runs_to_frame(runs: list[Run]) -> Any:
+    """MLflow's search_runs DataFrame: fixed run columns, then metrics.*, params.*, tags.*."""
+    import pandas as pd
+
+    columns: dict[str, list[Any]] = {
+        name: [getattr(r.info, name) for r in runs]
+        for name in ("run_id", "experiment_id", "status", "artifact_uri", "start_time", "end_time")
+    }
+    for col in ("start_time", "end_time"):
+        columns[col] = pd.to_datetime(pd.Series(columns[col], dtype="float64"), unit="ms", utc=True)
+    for prefix, field, missing in (("metrics", "metrics", float("nan")), ("params", "params", None), ("tags", "tags", None)):
+        keys = sorted({k for r in runs for k in getattr(r.data, field)})
+        for key in keys:
+            columns[f"{prefix}.{key}"] = [getattr(r.data, field).get(key, missing) for r in runs]
+    return pd.DataFrame(columns)
+
+
+def _search_experiment_ids(
+    client: TrackingClient,
+    experiment_ids: Sequence[str] | None,
+    experiment_names: Sequence[str] | None,
+    search_all: bool,
+    view_type: int,
+) -> list[str]:
+    if experiment_ids is not None and experiment_names is not None:
+        raise InvalidParameterError("Pass experiment_ids or experiment_names to search_runs, not both")
+    if experiment_names is not None:
+        if isinstance(experiment_names, str):
+            experiment_names = [experiment_names]
+        ids = []
+        for name in experiment_names:
+            exp = client.get_experiment_by_name(name)
+            if exp is None:
+                raise InvalidParameterError(f"No experiment named {name!r} to search")
+            ids.append(exp.experiment_id)
+        return ids
+    if experiment_ids is not None:
+        return _client_mod._check_experiment_ids(experiment_ids)
+    if search_all:
+        return [e.experiment_id for e in client.list_experiments(view_type=ViewType.ALL)]
+    return [_active_experiment_id(client)]
+
+
+# -- process exit and test support -------------------------------------------------------
+def _end_all(status: str = RunStatus.FINISHED) -> None:
+    """End every active run (innermost first), logging rather than raising errors."""
+    with _lock:
+        while _run_stack:
+            try:
+                _end_top(status)
+            except Exception:  # noqa: BLE001 - at exit or in cleanup, keep ending the others
+                log.exception("nbtrack: could not end an active run")
+
+
+def _reset() -> None:
+    """End active runs and forget all fluent state (tests; switching stores in a session)."""
+    global _last_run, _active_experiment, _client
+    _end_all()
+    with _lock:
+        _last_run = None
+        _active_experiment = None
+        _client = None
+        _client_mod.set_tracking_uri(None)
+
+
+atexit.register(_end_all)
