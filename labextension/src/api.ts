@@ -1,0 +1,185 @@
+import { requestAPI, requestBlob } from './request';
+
+/** Numbers arrive as numbers, except NaN/Infinity/-Infinity which arrive as strings. */
+export type JsonNumber = number | string;
+
+export interface IExperiment {
+  experiment_id: string;
+  name: string;
+  lifecycle_stage: string;
+  tags: Record<string, string>;
+  creation_time: number | null;
+}
+
+export interface IRunInfo {
+  run_id: string;
+  run_name: string;
+  experiment_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+}
+
+export interface IRun {
+  info: IRunInfo;
+  data: {
+    params: Record<string, string>;
+    metrics: Record<string, JsonNumber>;
+    tags: Record<string, string>;
+  };
+  stale: boolean;
+}
+
+export interface IMetric {
+  key: string;
+  value: JsonNumber;
+  timestamp: number;
+  step: number;
+}
+
+export interface IFileInfo {
+  path: string;
+  is_dir: boolean;
+  file_size: number | null;
+}
+
+export interface IModelVersion {
+  name: string;
+  version: number;
+  current_stage: string;
+  run_id: string | null;
+  source: string;
+  status: string;
+  aliases: string[];
+  creation_timestamp: number;
+}
+
+export interface IRegisteredModel {
+  name: string;
+  description: string;
+  latest_versions: IModelVersion[];
+  aliases: Record<string, number>;
+  last_updated_timestamp: number;
+}
+
+export interface IAuditEvent {
+  timestamp: number;
+  user: string;
+  action: string;
+  version: number | null;
+  before: unknown;
+  after: unknown;
+}
+
+export interface IRunSearch {
+  filter: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+}
+
+const enc = encodeURIComponent;
+
+export async function listExperiments(): Promise<IExperiment[]> {
+  const reply = await requestAPI<{ experiments: IExperiment[] }>('experiments');
+  return reply.experiments;
+}
+
+export function searchRuns(
+  experimentIds: string[],
+  search: IRunSearch
+): Promise<{ runs: IRun[]; next_page_token: string | null }> {
+  return requestAPI('runs', {
+    experiment_ids: experimentIds.join(','),
+    filter: search.filter,
+    order_by: search.orderBy ?? ['start_time DESC'],
+    max_results: search.maxResults ?? 100,
+    page_token: search.pageToken
+  });
+}
+
+export async function getRun(runId: string): Promise<IRun> {
+  const reply = await requestAPI<{ run: IRun }>(`runs/${enc(runId)}`);
+  return reply.run;
+}
+
+export async function getMetricHistory(
+  runId: string,
+  key: string,
+  maxPoints = 200
+): Promise<IMetric[]> {
+  const reply = await requestAPI<{ history: IMetric[] }>(
+    `runs/${enc(runId)}/metrics/${enc(key)}`,
+    { max_points: maxPoints }
+  );
+  return reply.history;
+}
+
+export async function listArtifacts(
+  runId: string,
+  path = ''
+): Promise<IFileInfo[]> {
+  const reply = await requestAPI<{ files: IFileInfo[] }>(
+    `runs/${enc(runId)}/artifacts`,
+    { path }
+  );
+  return reply.files;
+}
+
+export function downloadArtifact(runId: string, path: string): Promise<Blob> {
+  return requestBlob(`runs/${enc(runId)}/artifact`, { path });
+}
+
+export async function listModels(): Promise<IRegisteredModel[]> {
+  const reply = await requestAPI<{ models: IRegisteredModel[] }>('models');
+  return reply.models;
+}
+
+export function getModel(name: string): Promise<{
+  model: IRegisteredModel;
+  versions: IModelVersion[];
+  audit: IAuditEvent[];
+}> {
+  return requestAPI(`models/${enc(name)}`);
+}
+
+export function transitionStage(
+  name: string,
+  version: number,
+  stage: string,
+  archiveExisting = false
+): Promise<{ model_version: IModelVersion }> {
+  return requestAPI(
+    `models/${enc(name)}/versions/${version}/stage`,
+    {},
+    {
+      method: 'POST',
+      body: JSON.stringify({ stage, archive_existing_versions: archiveExisting })
+    }
+  );
+}
+
+export function setAlias(
+  name: string,
+  alias: string,
+  version: number
+): Promise<{ model: IRegisteredModel }> {
+  return requestAPI(
+    `models/${enc(name)}/aliases/${enc(alias)}`,
+    {},
+    { method: 'POST', body: JSON.stringify({ version }) }
+  );
+}
+
+export function deleteAlias(
+  name: string,
+  alias: string
+): Promise<{ model: IRegisteredModel }> {
+  return requestAPI(
+    `models/${enc(name)}/aliases/${enc(alias)}`,
+    {},
+    { method: 'DELETE' }
+  );
+}

@@ -1,0 +1,109 @@
+import * as React from 'react';
+
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
+
+import { CompareRuns } from './compare';
+import { ModelsView } from './models';
+import { RunDetail } from './runDetail';
+import { IRunsState, RunsList } from './runs';
+import { insertIntoActiveCell, modelSnippet, runSnippet } from './snippets';
+
+type View =
+  | { kind: 'runs' }
+  | { kind: 'run'; runId: string }
+  | { kind: 'compare'; runIds: string[] }
+  | { kind: 'models' };
+
+function Panel({ tracker }: { tracker: INotebookTracker | null }): JSX.Element {
+  const [view, setView] = React.useState<View>({ kind: 'runs' });
+  const [runsState, setRunsState] = React.useState<IRunsState>({
+    experimentId: '',
+    filter: '',
+    selected: []
+  });
+  const [refreshToken, setRefreshToken] = React.useState(0);
+  const openRun = (runId: string) => setView({ kind: 'run', runId });
+  const tab = view.kind === 'models' ? 'models' : 'runs';
+
+  return (
+    <div className="nbtrack-panel" data-testid="nbtrack-panel">
+      <div className="nbtrack-header">
+        <button
+          className={`nbtrack-tab ${tab === 'runs' ? 'nbtrack-active' : ''}`}
+          data-testid="tab-runs"
+          onClick={() => setView({ kind: 'runs' })}
+        >
+          Runs
+        </button>
+        <button
+          className={`nbtrack-tab ${tab === 'models' ? 'nbtrack-active' : ''}`}
+          data-testid="tab-models"
+          onClick={() => setView({ kind: 'models' })}
+        >
+          Models
+        </button>
+        <span className="nbtrack-spacer" />
+        <button
+          className="nbtrack-icon-button"
+          data-testid="refresh-button"
+          title="Refresh"
+          onClick={() => setRefreshToken(t => t + 1)}
+        >
+          <refreshIcon.react tag="span" />
+        </button>
+      </div>
+      {(view.kind === 'run' || view.kind === 'compare') && (
+        <button
+          className="jp-Button jp-mod-styled nbtrack-back"
+          data-testid="back-button"
+          onClick={() => setView({ kind: 'runs' })}
+        >
+          ← Runs
+        </button>
+      )}
+      <div className="nbtrack-body">
+        {view.kind === 'runs' && (
+          <RunsList
+            state={runsState}
+            onChange={setRunsState}
+            onOpenRun={openRun}
+            onCompare={runIds => setView({ kind: 'compare', runIds })}
+            refreshToken={refreshToken}
+          />
+        )}
+        {view.kind === 'run' && (
+          <RunDetail
+            runId={view.runId}
+            refreshToken={refreshToken}
+            onInsertCode={runId => insertIntoActiveCell(tracker, runSnippet(runId))}
+          />
+        )}
+        {view.kind === 'compare' && (
+          <CompareRuns runIds={view.runIds} refreshToken={refreshToken} onOpenRun={openRun} />
+        )}
+        {view.kind === 'models' && (
+          <ModelsView
+            refreshToken={refreshToken}
+            onInsertCode={(name, version) =>
+              insertIntoActiveCell(tracker, modelSnippet(name, version))
+            }
+          />
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** The left-sidebar "Experiments" widget. */
+export class ExperimentsPanel extends ReactWidget {
+  constructor(private readonly tracker: INotebookTracker | null) {
+    super();
+    this.id = 'nbtrack-experiments';
+    this.addClass('nbtrack-sidebar');
+  }
+
+  protected render(): JSX.Element {
+    return <Panel tracker={this.tracker} />;
+  }
+}

@@ -1,0 +1,35 @@
+"""Jupyter server extension of nbtrack: an authenticated REST API over the tracking store.
+
+Enabled automatically on install by ``jupyter-config/server-config/nbtrack.json``; the lab
+extension (built into ``nbtrack/labextension``) is the sidebar that calls it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .backend import Backend
+from .config import NbtrackConfig, resolve_tracking_uri
+from .handlers import API_PREFIX, route_table
+
+__all__ = ["NbtrackConfig", "API_PREFIX"]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where ``jupyter labextension develop`` finds the built lab extension."""
+    return [{"src": "../labextension", "dest": "nbtrack"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "nbtrack.server"}]
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    """Mount the REST handlers under ``<base_url>/nbtrack/api/``."""
+    uri = resolve_tracking_uri(serverapp)
+    web_app = serverapp.web_app
+    web_app.settings["nbtrack_backend"] = Backend(uri)
+    web_app.add_handlers(".*$", route_table(web_app.settings["base_url"]))
+    serverapp.log.info("nbtrack: REST API at %s%s/ serving %s", web_app.settings["base_url"], API_PREFIX, uri)
+
+
+load_jupyter_server_extension = _load_jupyter_server_extension  # classic notebook server name

@@ -1,0 +1,113 @@
+"""The base REST handler: authenticated JSON replies and nbtrack errors mapped to HTTP codes.
+
+Error bodies are ``{"error": <exception class name>, "message": <text>}``:
+
+=====================================================  ====
+``ArtifactPathError`` (a path leaving the run folder)   403
+``InvalidParameterError``, ``InvalidFilterError``      400  (filter messages carry the position)
+``NotFoundError`` and subclasses                        404
+any other ``NbtrackError``                              500  (message kept)
+=====================================================  ====
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, TypeVar
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+
+from ..entities import ViewType
+from ..errors import ArtifactPathError, InvalidParameterError, NbtrackError, NotFoundError
+from .backend import Backend
+from .serialize import dumps
+
+__all__ = ["NbtrackHandler", "http_status_for"]
+
+T = TypeVar("T")
+
+_VIEW_TYPES = {"active": ViewType.ACTIVE_ONLY, "deleted": ViewType.DELETED_ONLY, "all": ViewType.ALL}
+
+
+def http_status_for(exc: BaseException) -> int:
+    """The HTTP status an nbtrack error maps to (500 for anything unexpected)."""
+    if isinstance(exc, ArtifactPathError):
+        return 403
+    if isinstance(exc, InvalidParameterError):
+        return 400
+    if isinstance(exc, NotFoundError):
+        return 404
+    return 500
+
+
+class NbtrackHandler(APIHandler):
+    """JSON API handler over the server's :class:`Backend`; subclasses decorate every verb."""
+
+    @property
+    def backend(self) -> Backend:
+        return self.settings["nbtrack_backend"]
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(client, ...)`` off the event loop."""
+        return await self.backend.run(fn, *args, **kwargs)
+
+    def reply(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(dumps(payload))
+
+    # -- request parsing -----------------------------------------------------------------
+    def int_argument(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.get_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise InvalidParameterError(
+                f"Query parameter {name}={raw!r} must be an integer from {low} to {high}"
+            )
+        return value
+
+    def view_type_argument(self) -> int:
+        raw = self.get_argument("view", "active")
+        if raw not in _VIEW_TYPES:
+            raise InvalidParameterError(
+                f"Query parameter view={raw!r} must be one of {', '.join(_VIEW_TYPES)}"
+            )
+        return _VIEW_TYPES[raw]
+
+    def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object ({} when empty)."""
+        if not self.request.body:
+            return {}
+        try:
+            body = json.loads(self.request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidParameterError(f"Request body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise InvalidParameterError(
+                f"Request body must be a JSON object, got {type(body).__name__}"
+            )
+        return body
+
+    # -- errors --------------------------------------------------------------------------
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, NbtrackError):
+            self.set_status(http_status_for(exc))
+            self.finish(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+            return
+        if isinstance(exc, tornado.web.HTTPError):
+            message = exc.log_message or exc.reason or self._reason
+            self.finish(json.dumps({"error": "HTTPError", "message": message}))
+            return
+        super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """Expected client errors are warnings, not tracebacks in the server log."""
+        if isinstance(value, NbtrackError) and http_status_for(value) < 500:
+            self.log.warning("nbtrack API %s %s: %s", self.request.method, self.request.uri, value)
+            return
+        super().log_exception(typ, value, tb)
