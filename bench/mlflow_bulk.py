@@ -1,0 +1,130 @@
+"""Fill an MLflow store with thousands of runs and a million metric points in seconds.
+
+MLflow's API needs ~1 ms per point on sqlite (a million points: tens of minutes), so the big
+store is built by copying one template run that MLflow itself wrote: rows are cloned with
+plain ``sqlite3`` (same columns, new run ids) and run folders are cloned file by file for the
+file store. The new runs are then indistinguishable from API-written ones, which the
+benchmark checks by reading one back through ``MlflowClient``. Runs only under bench/.venv.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+__all__ = ["fill"]
+
+_KEYS = ("loss", "acc")
+
+
+def _points(per_run: int, ts: int) -> Iterator[tuple[str, float, int, int]]:
+    """(key, value, timestamp, step): the same shape nbtrack's setup logs."""
+    for j in range(per_run):
+        yield _KEYS[j % 2], 1.0 / (j + 1), ts + j, j // 2
+
+
+def _template_run(a: Any, exp_id: str) -> str:
+    """One finished run with 10 params and a point per key, written through the client."""
+    run_id = a.client.create_run(exp_id, run_name="template").info.run_id
+    ts = int(time.time() * 1000)
+    a.client.log_batch(
+        run_id,
+        metrics=[a.metric(k, v, t, s) for k, v, t, s in _points(2, ts)],
+        params=[a.param(f"p{k}", str(k)) for k in range(10)],
+    )
+    a.client.set_terminated(run_id)
+    return run_id
+
+
+def fill(a: Any, exp_id: str, runs: int, per_run: int) -> None:
+    """Add ``runs`` finished runs of ``per_run`` points each to the store behind ``a.uri``."""
+    template = _template_run(a, exp_id)
+    parsed = urlparse(a.uri)
+    if parsed.scheme == "sqlite":
+        _fill_sqlite(parsed.path, template, runs, per_run)
+    elif parsed.scheme == "file":
+        _fill_files(Path(parsed.path) / exp_id / template, runs, per_run)
+    else:
+        raise ValueError(f"cannot bulk-fill {a.uri!r}: expected sqlite:/// or file:// URI")
+    check = a.client.search_runs([exp_id], max_results=runs + 1)
+    if len(check) < min(runs, 1000):
+        raise RuntimeError(f"bulk fill wrote {len(check)} readable runs, expected {runs}")
+
+
+def _fill_sqlite(db_path: str, template: str, runs: int, per_run: int) -> None:
+    con = sqlite3.connect(db_path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        with con:
+            for table in tables:
+                cols = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')]
+                if "run_uuid" not in cols or table in ("metrics", "latest_metrics"):
+                    continue
+                _clone_rows(con, table, cols, template, runs)
+            _insert_metrics(con, runs, per_run)
+    finally:
+        con.close()
+
+
+def _new_ids(runs: int) -> list[str]:
+    # 32 characters like MLflow's own, deterministic, and never all digits (YAML would read
+    # an all-digit run_id in meta.yaml back as an int).
+    return [f"bench{i:027x}" for i in range(runs)]
+
+
+def _clone_rows(con: sqlite3.Connection, table: str, cols: list[str], template: str,
+                runs: int) -> None:
+    rows = con.execute(f'SELECT * FROM "{table}" WHERE run_uuid = ?', (template,)).fetchall()
+    at = cols.index("run_uuid")
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    holes = ", ".join("?" * len(cols))
+    for new_id in _new_ids(runs):
+        out = []
+        for row in rows:
+            values = [v.replace(template, new_id) if isinstance(v, str) else v for v in row]
+            values[at] = new_id
+            out.append(values)
+        con.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({holes})', out)
+
+
+def _insert_metrics(con: sqlite3.Connection, runs: int, per_run: int) -> None:
+    ts = int(time.time() * 1000)
+    for new_id in _new_ids(runs):
+        points = list(_points(per_run, ts))
+        con.executemany(
+            'INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) '
+            "VALUES (?, ?, ?, ?, ?, 0)",
+            [(k, v, t, new_id, s) for k, v, t, s in points],
+        )
+        latest: dict[str, tuple[str, float, int, int]] = {}
+        for p in points:
+            latest[p[0]] = p  # steps only grow, so the last point of a key is its latest
+        con.executemany(
+            'INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) '
+            "VALUES (?, ?, ?, ?, 0, ?)",
+            [(k, v, t, s, new_id) for k, v, t, s in latest.values()],
+        )
+
+
+def _fill_files(template_dir: Path, runs: int, per_run: int) -> None:
+    template = template_dir.name
+    files = {
+        p.relative_to(template_dir): p.read_text()
+        for p in template_dir.rglob("*")
+        if p.is_file() and p.parent.name != "metrics"
+    }
+    ts = int(time.time() * 1000)
+    lines: dict[str, list[str]] = {k: [] for k in _KEYS}
+    for k, v, t, s in _points(per_run, ts):
+        lines[k].append(f"{t} {v} {s}\n")
+    metric_text = {k: "".join(v) for k, v in lines.items()}
+    for new_id in _new_ids(runs):
+        run_dir = template_dir.parent / new_id
+        for sub in ("params", "tags", "metrics", "artifacts"):
+            (run_dir / sub).mkdir(parents=True, exist_ok=True)
+        for rel, text in files.items():
+            (run_dir / rel).write_text(text.replace(template, new_id))
+        for key, text in metric_text.items():
+            (run_dir / "metrics" / key).write_text(text)
