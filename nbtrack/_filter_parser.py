@@ -35,6 +35,8 @@ __all__ = [
     "Or",
     "MatchAll",
     "Expr",
+    "Token",
+    "tokenize",
     "parse_expression",
     "parse_order_clause",
     "COMPARATOR_PHRASE",
