@@ -90,7 +90,8 @@ class _Parser:
         while text[pos:].strip():
             m = _TOKEN_RE.match(text, pos)
             if m is None or m.end() == pos:
-                raise InvalidFilterError(text, pos, "a name, operator or quoted value", text[pos:].strip()[:20])
+                bad = pos + len(text[pos:]) - len(text[pos:].lstrip())
+                raise InvalidFilterError(text, bad, "a name, operator or quoted value", text[bad:bad + 20])
             kind = m.lastgroup or ""
             tokens.append((kind, m.group(kind), m.start(kind)))
             pos = m.end()

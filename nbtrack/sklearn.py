@@ -1,0 +1,62 @@
+"""``nbtrack.sklearn.log_model`` / ``load_model``: MLflow's sklearn flavour names, so
+``mlflow.sklearn.log_model(model, "model", registered_model_name=...)`` reads the same.
+
+Loading unpickles the model, which runs code chosen by whoever wrote it: only load models from
+a store you trust.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import InvalidParameterError, NoActiveRunError
+from .models import ModelInfo
+
+__all__ = ["log_model", "load_model", "FLAVOR_NAME"]
+
+FLAVOR_NAME = "sklearn"
+
+
+def _check_estimator(sk_model: Any) -> None:
+    """Accept scikit-learn estimators and anything shaped like one (``fit`` plus ``predict``/``transform``)."""
+    try:
+        from sklearn.base import BaseEstimator
+    except ImportError:  # duck typing still works without scikit-learn
+        BaseEstimator = ()  # type: ignore[assignment,misc]
+    if isinstance(sk_model, BaseEstimator):
+        return
+    if callable(getattr(sk_model, "fit", None)) and (
+        callable(getattr(sk_model, "predict", None)) or callable(getattr(sk_model, "transform", None))
+    ):
+        return
+    raise InvalidParameterError(
+        f"nbtrack.sklearn.log_model expects a scikit-learn estimator, got {type(sk_model).__qualname__}; "
+        "log other objects with nbtrack.log_model()"
+    )
+
+
+def log_model(
+    sk_model: Any,
+    artifact_path: str,
+    registered_model_name: str | None = None,
+    input_example: Any = None,
+) -> ModelInfo:
+    """Log a scikit-learn model in the active run (see ``TrackingClient.log_model``)."""
+    _check_estimator(sk_model)
+    from .fluent import active_run
+    from .client import TrackingClient
+
+    run = active_run()
+    if run is None:
+        raise NoActiveRunError("log a model")
+    return TrackingClient().log_model(
+        run.info.run_id, sk_model, artifact_path, registered_model_name, input_example,
+        flavor=FLAVOR_NAME,
+    )
+
+
+def load_model(model_uri: str) -> Any:
+    """Load a scikit-learn model (see ``TrackingClient.load_model``); other flavours are refused
+    before anything is unpickled."""
+    from .client import TrackingClient
+
+    return TrackingClient().load_model(model_uri, flavor=FLAVOR_NAME)
