@@ -14,6 +14,7 @@ The audit lives beside the models (per model name) so a deleted model's history 
 """
 from __future__ import annotations
 
+import functools
 import getpass
 import re
 import socket
@@ -41,6 +42,7 @@ _RESERVED_ALIAS_RE = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
 # -- who is acting --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
 def _safe_user() -> str:
     try:
         return getpass.getuser()
@@ -48,15 +50,12 @@ def _safe_user() -> str:
         return "unknown"
 
 
+@functools.lru_cache(maxsize=1)
 def _safe_host() -> str:
     try:
         return socket.gethostname()
     except OSError:
         return "unknown"
-
-
-_USER = _safe_user()
-_HOST = _safe_host()
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class Actor:
 
     @classmethod
     def now(cls) -> "Actor":
-        return cls(_USER, _HOST, now_ms())
+        return cls(_safe_user(), _safe_host(), now_ms())
 
 
 # -- argument rules -------------------------------------------------------------------------

@@ -13,7 +13,6 @@ This module knows nothing about runs, stores or Jupyter; the registry and client
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import io
 import json
 import os
@@ -22,8 +21,7 @@ import platform
 import posixpath
 import re
 import sys
-import urllib.parse
-import urllib.request
+from urllib.parse import unquote, urlparse
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -139,9 +137,9 @@ def _parse_models_uri(uri: str) -> ModelsUri:
 
 def local_path(location: str) -> Path:
     """Turn an artifact location (plain path or ``file://`` URI) into a local path."""
-    parsed = urllib.parse.urlparse(location)
+    parsed = urlparse(location)
     if parsed.scheme == "file":
-        return Path(urllib.request.url2pathname(parsed.path))
+        return Path(unquote(parsed.path))
     if parsed.scheme and len(parsed.scheme) > 1:  # one letter: a Windows drive
         raise InvalidModelUriError(
             f"Model source {location!r} is not on this machine; nbtrack loads local files only"
@@ -249,6 +247,16 @@ def _dumps(model: Any, serializer: str) -> bytes:
     return buf.getvalue()
 
 
+def _dist_version(dist: str) -> str | None:
+    """Installed version of a distribution, or None (importlib.metadata loads on first use)."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(dist)
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+
+
 def _library_versions(flavor: str, model: Any, serializer: str) -> dict[str, str]:
     names = {"nbtrack", type(model).__module__.split(".")[0]}
     if flavor == "sklearn":
@@ -258,10 +266,9 @@ def _library_versions(flavor: str, model: Any, serializer: str) -> dict[str, str
     versions = {}
     for name in sorted(names):
         dist = "scikit-learn" if name == "sklearn" else name
-        try:
-            versions[dist] = importlib.metadata.version(dist)
-        except (importlib.metadata.PackageNotFoundError, ValueError):
-            continue
+        version = _dist_version(dist)
+        if version is not None:
+            versions[dist] = version
     return versions
 
 
@@ -428,11 +435,6 @@ def _warn_on_version_drift(manifest: dict) -> None:
     if saved_py.split(".")[:2] != platform.python_version().split(".")[:2]:
         warnings.warn(f"Model was saved with Python {saved_py}; this is {platform.python_version()}", stacklevel=3)
     for dist, saved in (manifest.get("library_versions") or {}).items():
-        if dist == "nbtrack":
-            continue
-        try:
-            current = importlib.metadata.version(dist)
-        except (importlib.metadata.PackageNotFoundError, ValueError):
-            continue
-        if current != saved:
+        current = None if dist == "nbtrack" else _dist_version(dist)
+        if current is not None and current != saved:
             warnings.warn(f"Model was saved with {dist} {saved}; this is {dist} {current}", stacklevel=3)

@@ -43,13 +43,13 @@ def log_model(
     """Log a scikit-learn model in the active run (see ``TrackingClient.log_model``)."""
     _check_estimator(sk_model)
     from .fluent import active_run
-    from .client import TrackingClient
 
     run = active_run()
     if run is None:
         raise NoActiveRunError("log a model")
-    return TrackingClient().log_model(
-        run.info.run_id, sk_model, artifact_path, registered_model_name, input_example,
+    # the client the run was started on, so the model lands in that run's store
+    return run._client.log_model(
+        run.run_id, sk_model, artifact_path, registered_model_name, input_example,
         flavor=FLAVOR_NAME,
     )
 
