@@ -1,0 +1,310 @@
+"""Pure SVG renderers: line charts, sparklines, parallel coordinates.
+
+They draw the static twin of every chart (the ``image/svg+xml`` / inline SVG that survives
+``nbconvert --to html``), and RunComparison shows its parallel-coordinates view with them.
+No ipywidgets or matplotlib import; all text is escaped.
+
+Each line series is one ``<path>``: its ``d`` holds one ``M``/``L`` command per drawn point.
+Non-finite values (and values <= 0 on a log axis) are not drawn; the path restarts with ``M``
+after such a gap. Series longer than ``max_points`` are thinned by an even stride that keeps
+the first and last points.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple, Sequence
+
+from .static import escape, format_value
+
+__all__ = [
+    "PALETTE",
+    "Series",
+    "Axis",
+    "nice_ticks",
+    "thin",
+    "line_chart_svg",
+    "sparkline_svg",
+    "parallel_coordinates_svg",
+    "stack_svgs",
+]
+
+#: Colours of successive series (matplotlib's tab10).
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)
+_FONT = 'font-family="system-ui,sans-serif" font-size="11"'
+_SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
+
+
+class Series(NamedTuple):
+    """One line: a label and its x and y values (equal lengths)."""
+
+    label: str
+    xs: Sequence[float]
+    ys: Sequence[float]
+
+
+class Axis(NamedTuple):
+    """One parallel-coordinates axis: a name and one value per line (numbers or text)."""
+
+    name: str
+    values: Sequence[Any]
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """About ``count`` round tick values covering [lo, hi] (steps of 1, 2 or 5 x 10^k)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return []
+    if hi <= lo:
+        return [lo]
+    raw = (hi - lo) / max(count, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step - 1e-9)
+    last = math.floor(hi / step + 1e-9)
+    return [round(k * step, 12) for k in range(first, last + 1)]
+
+
+def thin(n: int, max_points: int) -> range | list[int]:
+    """Indices of ``n`` points to draw when at most ``max_points`` fit (first and last kept)."""
+    if n <= max_points:
+        return range(n)
+    stride = math.ceil((n - 1) / (max_points - 1))
+    idx = list(range(0, n - 1, stride))
+    idx.append(n - 1)
+    return idx
+
+
+def _drawable(value: float, log_y: bool) -> bool:
+    return value is not None and math.isfinite(value) and (value > 0 or not log_y)
+
+
+def _extent(values: list[float], pad_if_flat: float) -> tuple[float, float]:
+    if not values:
+        return 0.0, 1.0
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        return lo - pad_if_flat, hi + pad_if_flat
+    return lo, hi
+
+
+def _flat_pad(values: list[float], log_y: bool) -> float:
+    """Half-height given to a chart whose values are all equal."""
+    if log_y or not values:
+        return 0.5
+    return max(abs(values[0]) * 0.1, 1e-9)
+
+
+def _path(points: list[tuple[float, float] | None]) -> str:
+    """``M``/``L`` commands for the points; ``None`` marks a gap."""
+    parts, pen_down = [], False
+    for p in points:
+        if p is None:
+            pen_down = False
+            continue
+        parts.append(f"{'L' if pen_down else 'M'}{p[0]:.1f},{p[1]:.1f}")
+        pen_down = True
+    return " ".join(parts)
+
+
+def _spread_labels(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Move label baselines apart so they do not overlap (keeps their order)."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = list(ys)
+    prev = lo - gap
+    for i in order:
+        placed[i] = max(placed[i], prev + gap)
+        prev = placed[i]
+    overflow = prev - hi
+    if overflow > 0:
+        for i in order:
+            placed[i] -= overflow
+    return placed
+
+
+def line_chart_svg(
+    series: Sequence[Series],
+    *,
+    title: str = "",
+    x_label: str = "step",
+    log_y: bool = False,
+    width: int = 520,
+    height: int = 240,
+    max_points: int = 2000,
+    show_last: bool = True,
+) -> str:
+    """An SVG line chart: axes, ticks, title, one ``<path>`` per series, last values beside."""
+    names = [s.label for s in series]
+    right = 12 + (min(24, max((len(n) for n in names), default=0) + 9) * 6 if show_last else 0)
+    left, top, bottom = 58, 22 if title else 10, 34
+    pw, ph = max(width - left - right, 40), max(height - top - bottom, 40)
+    kept = []
+    for s in series:
+        idx = thin(len(s.ys), max_points)
+        kept.append([(float(s.xs[i]), s.ys[i]) for i in idx])
+    xs_all = [x for pts in kept for x, y in pts if _drawable(y, log_y)]
+    ys_all = [math.log10(y) if log_y else y for pts in kept for _, y in pts if _drawable(y, log_y)]
+    x0, x1 = _extent(xs_all, 1.0)
+    y0, y1 = _extent(ys_all, _flat_pad(ys_all, log_y))
+    y0, y1 = y0 - (y1 - y0) * 0.04, y1 + (y1 - y0) * 0.04
+
+    def px(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * pw
+
+    def py(y: float) -> float:
+        v = math.log10(y) if log_y else y
+        return top + ph - (v - y0) / (y1 - y0) * ph
+
+    out = [_SVG_OPEN.format(w=width, h=height), f'<g {_FONT} fill="#333">']
+    if title:
+        out.append(f'<text x="{left}" y="14" font-weight="bold">{escape(title)}</text>')
+    out.append(_axes(left, top, pw, ph, x0, x1, y0, y1, x_label, log_y))
+    if not xs_all:
+        out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" '
+                   'fill="#868e96">no data yet</text>')
+    out.append("</g>")
+    ends: list[tuple[int, float, str]] = []
+    for i, (s, pts) in enumerate(zip(series, kept)):
+        color = PALETTE[i % len(PALETTE)]
+        points = [(px(x), py(y)) if _drawable(y, log_y) else None for x, y in pts]
+        out.append(
+            f'<path class="nbtrack-line" data-key="{escape(s.label)}" fill="none" '
+            f'stroke="{color}" stroke-width="1.5" d="{_path(points)}"><title>{escape(s.label)}</title></path>'
+        )
+        last = next((p for p in reversed(points) if p is not None), None)
+        if last is not None and s.ys:
+            ends.append((i, last[1], f"{s.label} {format_value(s.ys[-1])}"))
+    if show_last and ends:
+        placed = _spread_labels([e[1] + 4 for e in ends], 12, top + 8, top + ph + 4)
+        for (i, _, text), y in zip(ends, placed):
+            color = PALETTE[i % len(PALETTE)]
+            out.append(f'<text class="nbtrack-last" x="{left + pw + 6}" y="{y:.1f}" {_FONT} '
+                       f'fill="{color}">{escape(text)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _axes(left: float, top: float, pw: float, ph: float, x0: float, x1: float,
+          y0: float, y1: float, x_label: str, log_y: bool) -> str:
+    """Frame, grid lines and tick labels of a chart (y ticks in log10 units when log_y)."""
+    out = [f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#adb5bd"/>']
+    for t in nice_ticks(x0, x1, 6):
+        x = left + (t - x0) / (x1 - x0) * pw
+        out.append(f'<line x1="{x:.1f}" y1="{top + ph}" x2="{x:.1f}" y2="{top + ph + 4}" stroke="#adb5bd"/>'
+                   f'<text x="{x:.1f}" y="{top + ph + 15}" text-anchor="middle">{escape(format_value(t))}</text>')
+    y_ticks = [float(t) for t in range(math.ceil(y0), math.floor(y1) + 1)] if log_y else []
+    if not y_ticks:
+        y_ticks = nice_ticks(y0, y1, 5)
+    for t in y_ticks:
+        y = top + ph - (t - y0) / (y1 - y0) * ph
+        label = format_value(10 ** t) if log_y else format_value(t)
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#f1f3f5"/>'
+                   f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end">{escape(label)}</text>')
+    scale = " (log)" if log_y else ""
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 29}" text-anchor="middle">'
+               f'{escape(x_label)}{scale}</text>')
+    return "".join(out)
+
+
+def sparkline_svg(values: Sequence[float], *, width: int = 90, height: int = 18,
+                  max_points: int = 200) -> str:
+    """A tiny axis-less line of ``values`` (one ``<path>``), with a dot on the last point."""
+    pts = [values[i] for i in thin(len(values), max_points)]
+    finite = [v for v in pts if _drawable(v, False)]
+    out = [_SVG_OPEN.format(w=width, h=height)]
+    if finite:
+        lo, hi = _extent(finite, 0.5)
+        n = max(len(pts) - 1, 1)
+        coords = [
+            (1 + i / n * (width - 4), height - 2 - (v - lo) / (hi - lo) * (height - 4))
+            if _drawable(v, False) else None
+            for i, v in enumerate(pts)
+        ]
+        out.append(f'<path class="nbtrack-spark" fill="none" stroke="#1f77b4" stroke-width="1" '
+                   f'd="{_path(coords)}"/>')
+        last = next((c for c in reversed(coords) if c is not None), None)
+        if last is not None:
+            out.append(f'<circle cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="1.8" fill="#d62728"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _normalise(values: Sequence[Any]) -> tuple[list[float | None], list[tuple[float, str]]]:
+    """Map an axis' values to [0, 1] and return tick (position, label) pairs.
+
+    All-numeric axes are scaled min..max (a constant axis sits at 0.5); anything else is
+    treated as categories spaced evenly in sorted order. Missing values map to None.
+    """
+    present = [v for v in values if v is not None and v != ""]
+    nums = [_as_float(v) for v in present]
+    if present and all(n is not None and math.isfinite(n) for n in nums):
+        lo, hi = min(nums), max(nums)
+        span = hi - lo
+        pos = [None if v is None or v == "" else (0.5 if span == 0 else (_as_float(v) - lo) / span)
+               for v in values]
+        ticks = [(0.5, format_value(lo))] if span == 0 else [(0.0, format_value(lo)), (1.0, format_value(hi))]
+        return pos, ticks
+    cats = sorted({str(v) for v in present})
+    where = {c: (0.5 if len(cats) == 1 else i / (len(cats) - 1)) for i, c in enumerate(cats)}
+    return [None if v is None or v == "" else where[str(v)] for v in values], [(where[c], c) for c in cats]
+
+
+def _as_float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ramp(t: float) -> str:
+    """Blue (0) to red (1) colour for a line's metric value."""
+    t = min(max(t, 0.0), 1.0)
+    r, g, b = int(31 + t * (214 - 31)), int(119 - t * (119 - 39)), int(180 - t * (180 - 40))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def parallel_coordinates_svg(
+    axes: Sequence[Axis], labels: Sequence[str], *, title: str = "",
+    width: int = 560, height: int = 260,
+) -> str:
+    """One polyline per line label across normalised axes; the last axis colours the lines."""
+    top, bottom, side = 24 if title else 12, 40, 50
+    ph = height - top - bottom
+    gap = (width - 2 * side) / max(len(axes) - 1, 1)
+    norm = [_normalise(a.values) for a in axes]
+    out = [_SVG_OPEN.format(w=width, h=height), f'<g {_FONT} fill="#333">']
+    if title:
+        out.append(f'<text x="{side}" y="15" font-weight="bold">{escape(title)}</text>')
+    for j, (axis, (_, ticks)) in enumerate(zip(axes, norm)):
+        x = side + j * gap
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#868e96"/>'
+                   f'<text x="{x:.1f}" y="{top + ph + 16}" text-anchor="middle" font-weight="bold">'
+                   f'{escape(axis.name)}</text>')
+        for pos, text in ticks[:12]:
+            y = top + ph - pos * ph
+            out.append(f'<text x="{x + 3:.1f}" y="{y + 4:.1f}" fill="#495057">{escape(text)}</text>')
+    out.append("</g>")
+    colour_axis = norm[-1][0] if norm else []
+    for i, label in enumerate(labels):
+        points = [
+            None if pos[i] is None else (side + j * gap, top + ph - pos[i] * ph)
+            for j, (pos, _) in enumerate(norm)
+        ]
+        t = colour_axis[i] if colour_axis and colour_axis[i] is not None else 0.0
+        out.append(f'<path class="nbtrack-pc-line" fill="none" stroke="{_ramp(t)}" stroke-width="2" '
+                   f'stroke-opacity="0.8" d="{_path(points)}"><title>{escape(label)}</title></path>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def stack_svgs(svgs: Sequence[str], width: int, heights: Sequence[int]) -> str:
+    """Stack complete SVG documents vertically into one (for an ``image/svg+xml`` output)."""
+    total = sum(heights)
+    out = [_SVG_OPEN.format(w=width, h=max(total, 1))]
+    y = 0
+    for svg, h in zip(svgs, heights):
+        out.append(f'<g transform="translate(0,{y})">{svg}</g>')
+        y += h
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,159 @@
+"""Pure HTML renderers for the panels' tables and their offline "static twin".
+
+Nothing here imports ipywidgets: the same strings feed the live HTML widgets and the
+``text/html`` output that ``jupyter nbconvert --to html`` keeps. Every piece of user text goes
+through :func:`html.escape`; styles are inline so the HTML needs no stylesheet, JavaScript or
+CDN.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+from typing import Any, Mapping, Sequence
+
+__all__ = [
+    "MARK_STYLES",
+    "escape",
+    "format_value",
+    "format_timestamp",
+    "format_duration",
+    "html_table",
+    "error_html",
+    "message_html",
+    "twin_html",
+    "hide_twin_css",
+]
+
+#: Cell marks a caller may ask for, and how each one looks.
+MARK_STYLES: dict[str, str] = {
+    "diff": "background:#fff3bf;",
+    "best": "background:#d3f9d8;font-weight:bold;",
+    "stale": "background:#ffe3e3;color:#c92a2a;",
+    "selected": "background:#e7f5ff;",
+    "muted": "color:#868e96;",
+}
+
+_TABLE_STYLE = (
+    "border-collapse:collapse;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;"
+    "font-size:12px;margin:4px 0;"
+)
+_TH_STYLE = "border-bottom:2px solid #adb5bd;padding:3px 8px;text-align:left;white-space:nowrap;"
+_TD_STYLE = "border-bottom:1px solid #dee2e6;padding:3px 8px;text-align:left;white-space:nowrap;"
+
+
+def escape(value: Any) -> str:
+    """HTML-escape ``value`` (quotes included) after turning it into text."""
+    return html.escape(str(value), quote=True)
+
+
+def format_value(value: Any) -> str:
+    """Short human text for a table cell: 4 significant digits for floats, '' for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def format_timestamp(ms: int | None) -> str:
+    """Local ``YYYY-MM-DD HH:MM:SS`` for a time in ms since the epoch ('' for None)."""
+    if ms is None:
+        return ""
+    return _dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_duration(ms: int | float | None) -> str:
+    """``850ms``, ``12.3s``, ``4m 05s`` or ``2h 03m`` ('' for None or negative)."""
+    if ms is None or ms < 0:
+        return ""
+    if ms < 1000:
+        return f"{int(ms)}ms"
+    seconds = ms / 1000
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, sec = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def html_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    marks: Mapping[tuple[int, int], str] | None = None,
+    row_marks: Mapping[int, str] | None = None,
+    caption: str | None = None,
+    raw_columns: Sequence[int] = (),
+    css_class: str = "nbtrack-table",
+) -> str:
+    """Render an escaped HTML table.
+
+    ``marks`` maps (row, column) to a :data:`MARK_STYLES` name, ``row_marks`` marks whole
+    rows. Cells are formatted with :func:`format_value` and escaped, except in
+    ``raw_columns``, which hold markup the caller built itself (e.g. a sparkline SVG).
+    """
+    marks = marks or {}
+    row_marks = row_marks or {}
+    raw = set(raw_columns)
+    out = [f'<table class="{escape(css_class)}" style="{_TABLE_STYLE}">']
+    if caption:
+        out.append(f'<caption style="text-align:left;font-weight:bold;">{escape(caption)}</caption>')
+    out.append("<thead><tr>")
+    out.extend(f'<th style="{_TH_STYLE}">{escape(h)}</th>' for h in headers)
+    out.append("</tr></thead><tbody>")
+    for r, row in enumerate(rows):
+        row_mark = row_marks.get(r)
+        row_attr = f' class="nbtrack-{row_mark}"' if row_mark else ""
+        out.append(f"<tr{row_attr}>")
+        for c, cell in enumerate(row):
+            mark = marks.get((r, c)) or row_mark
+            style = _TD_STYLE + (MARK_STYLES.get(mark, "") if mark else "")
+            cls = f' class="nbtrack-{mark}"' if mark else ""
+            text = str(cell) if c in raw else escape(format_value(cell))
+            out.append(f'<td{cls} style="{style}">{text}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def error_html(message: Any) -> str:
+    """A red, escaped error box (used for inline filter errors and failed actions)."""
+    return (
+        '<div class="nbtrack-error" style="color:#c92a2a;background:#fff5f5;'
+        'border:1px solid #ffc9c9;padding:4px 8px;font-family:monospace;white-space:pre-wrap;">'
+        f"{escape(message)}</div>"
+    )
+
+
+def message_html(message: Any) -> str:
+    """A neutral, escaped one-line status message."""
+    return f'<div class="nbtrack-message" style="color:#495057;">{escape(message)}</div>'
+
+
+def twin_html(uid: str, body: str, title: str = "") -> str:
+    """Wrap a panel's static rendering so the live widget can hide it (see hide_twin_css)."""
+    head = f'<div style="font-weight:bold;margin:2px 0;">{escape(title)}</div>' if title else ""
+    return f'<div class="nbtrack-twin nbtrack-twin-{escape(uid)}">{head}{body}</div>'
+
+
+def hide_twin_css(uid: str) -> str:
+    """CSS that hides the static twin of panel ``uid``.
+
+    The live widget carries this style, so wherever the widget actually renders (JupyterLab,
+    or an exported HTML page whose JavaScript runs) the twin disappears; where it cannot (an
+    nbconvert HTML read offline), only the twin shows.
+    """
+    cls = f".nbtrack-twin-{escape(uid)}"
+    return (
+        f"<style>{cls}{{display:none !important}}"
+        f".jp-OutputArea-child:has({cls}){{display:none !important}}</style>"
+    )
