@@ -1,0 +1,175 @@
+"""What every panel shares: the static twin, guarded callbacks, the status line.
+
+Displaying a panel emits two outputs: the live widget (``application/vnd.jupyter.widget-view+json``)
+and its *static twin* (``text/html``, charts as inline SVG, plus ``image/svg+xml`` when the
+panel is a chart), kept current with ``update_display`` after each action and at the end of
+every cell. The twin is a separate output because nbconvert's HTML exporter always prefers the
+widget view of a bundle once the notebook stores widget state (nbconvert --execute stores it),
+and would drop a ``text/html`` sitting beside it. The widget carries a CSS rule that hides its
+twin, so wherever the widget renders the twin disappears, and where it cannot (an exported HTML
+page read offline) the twin is what shows.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+import weakref
+from typing import Any, Callable, TypeVar
+
+import ipywidgets as w
+from IPython.display import display, update_display
+
+from ..client import TrackingClient
+from .static import error_html, hide_twin_css, message_html, twin_html
+
+__all__ = ["PanelBase", "guarded", "resolve_client"]
+
+log = logging.getLogger("nbtrack.widgets")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Panels shown in this kernel whose twin may need refreshing at the end of a cell.
+_SHOWN: "weakref.WeakSet[PanelBase]" = weakref.WeakSet()
+_HOOKED_SHELLS: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+def resolve_client(client: TrackingClient | None) -> TrackingClient:
+    """The given client, or one on the current tracking URI."""
+    if client is None:
+        return TrackingClient()
+    if not isinstance(client, TrackingClient):
+        from ..errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"client must be an nbtrack.TrackingClient or None, got {type(client).__name__}"
+        )
+    return client
+
+
+def guarded(method: F) -> F:
+    """Wrap a panel callback: errors are logged and shown in the panel, never raised.
+
+    A widget callback that raises leaves the front end with nothing but a console message;
+    this keeps the panel usable and says what went wrong where the user is looking.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: "PanelBase", *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = method(self, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - a panel callback must not break the panel
+            log.exception("nbtrack panel %s: %s failed", type(self).__name__, method.__name__)
+            self.show_error(exc)
+            return None
+        self.refresh_twin()
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _on_post_run_cell(*_: Any) -> None:
+    for panel in list(_SHOWN):
+        try:
+            panel._cell_finished()
+        except Exception:  # noqa: BLE001 - a hook error would be shown after every cell
+            log.exception("nbtrack panel %s: end-of-cell refresh failed", type(panel).__name__)
+
+
+def _hook_cell_end() -> None:
+    """Register the end-of-cell twin refresh once per IPython shell."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is None or shell in _HOOKED_SHELLS:
+        return
+    shell.events.register("post_run_cell", _on_post_run_cell)
+    _HOOKED_SHELLS.add(shell)
+
+
+class PanelBase(w.VBox):
+    """A VBox that shows a status line and publishes a static twin of itself.
+
+    Subclasses call :meth:`_set_body` once with their widgets, implement
+    :meth:`static_html` (and :meth:`static_svg` for charts), and call :meth:`mark_changed`
+    whenever what the twin shows has changed.
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.status = w.HTML(value="")
+        self._uid = uuid.uuid4().hex[:12]
+        self._hider = w.HTML(value=hide_twin_css(self._uid), layout=w.Layout(display="none"))
+        self._display_id: str | None = None
+        self._twin_stale = True
+
+    # -- layout and messages -------------------------------------------------------------
+    def _set_body(self, *children: w.Widget) -> None:
+        self.children = (self._hider, *children, self.status)
+
+    def show_error(self, exc: BaseException | str) -> None:
+        """Show an (escaped) error in the panel's status line."""
+        text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+        self.status.value = error_html(text)
+        self.mark_changed()
+
+    def show_message(self, text: str) -> None:
+        """Show an (escaped) neutral message in the status line."""
+        self.status.value = message_html(text) if text else ""
+        self.mark_changed()
+
+    # -- static twin ----------------------------------------------------------------------
+    def static_html(self) -> str:
+        """HTML of the panel's current state (escaped, inline styles, no script)."""
+        raise NotImplementedError
+
+    def static_svg(self) -> str | None:
+        """One SVG document of the panel's charts, or None if it has none."""
+        return None
+
+    def _title(self) -> str:
+        return ""
+
+    def twin_bundle(self) -> dict[str, str]:
+        """MIME bundle of the static twin: ``text/html``, ``text/plain``, maybe ``image/svg+xml``."""
+        bundle = {
+            "text/html": twin_html(self._uid, self.static_html() + self._status_html(), self._title()),
+            "text/plain": f"<{type(self).__name__}: static view>",
+        }
+        svg = self.static_svg()
+        if svg:
+            bundle["image/svg+xml"] = svg
+        return bundle
+
+    def _status_html(self) -> str:
+        return self.status.value or ""
+
+    def mark_changed(self) -> None:
+        """Note that the twin no longer matches the panel."""
+        self._twin_stale = True
+
+    def refresh_twin(self, force: bool = False) -> None:
+        """Re-publish the twin if the panel is shown and changed since the last publish."""
+        if self._display_id is None or not (self._twin_stale or force):
+            return
+        self._twin_stale = False
+        update_display(self.twin_bundle(), raw=True, display_id=self._display_id)
+
+    def _cell_finished(self) -> None:
+        """End-of-cell hook (post_run_cell): bring the twin up to date."""
+        self.refresh_twin()
+
+    # -- display ----------------------------------------------------------------------------
+    def _ipython_display_(self) -> None:
+        display(w.VBox._repr_mimebundle_(self), raw=True)
+        self._display_id = self._display_id or f"nbtrack-{self._uid}"
+        self._twin_stale = False
+        display(self.twin_bundle(), raw=True, display_id=self._display_id)
+        _SHOWN.add(self)
+        _hook_cell_end()
+
+    def show(self) -> None:
+        """Display the panel (widget and static twin) in the current output."""
+        self._ipython_display_()

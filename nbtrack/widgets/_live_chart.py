@@ -1,0 +1,124 @@
+"""One bqplot chart of LiveCurves: a metric group's lines, their legend, and the log toggle."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+
+from .charts import PALETTE, Series, line_chart_svg
+from .static import escape, format_value
+
+__all__ = ["Trace", "GroupChart", "last_point"]
+
+
+@dataclass
+class Trace:
+    """Points of one metric key, appended by the logging thread (lists: cheap appends)."""
+
+    steps: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    drawn: int = -1  # number of points the chart showed at the last redraw
+
+    def snapshot(self, max_points: int) -> tuple[list[int], list[float]]:
+        """A consistent, thinned copy (the logger appends steps before values)."""
+        n = len(self.values)
+        if n <= max_points:
+            return self.steps[:n], self.values[:n]
+        stride = math.ceil((n - 1) / (max_points - 1))  # the same points charts.thin() keeps
+        return (self.steps[0 : n - 1 : stride] + [self.steps[n - 1]],
+                self.values[0 : n - 1 : stride] + [self.values[n - 1]])
+
+
+class GroupChart:
+    """A bqplot Figure with one Lines mark per key of a metric group, plus an HTML legend."""
+
+    def __init__(self, group: str, log_y: bool, height: str = "260px"):
+        self.group = group
+        self.x_scale = bq.LinearScale()
+        self.y_scale = self._make_y_scale(log_y)
+        self.x_axis = bq.Axis(scale=self.x_scale, label="step", grid_lines="none")
+        self.y_axis = bq.Axis(scale=self.y_scale, orientation="vertical", tick_format=".3g",
+                              grid_lines="dashed")
+        self.figure = bq.Figure(
+            title=group, marks=[], axes=[self.x_axis, self.y_axis], animation_duration=0,
+            fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
+            layout=w.Layout(width="100%", height=height),
+        )
+        self.lines: dict[str, bq.Lines] = {}
+        self.legend = w.HTML(value="")
+        self.box = w.VBox([self.figure, self.legend])
+
+    @staticmethod
+    def _make_y_scale(log_y: bool) -> bq.Scale:
+        return bq.LogScale() if log_y else bq.LinearScale()
+
+    def line(self, key: str) -> bq.Lines:
+        """The Lines mark of ``key``, created (with the next palette colour) on first use."""
+        mark = self.lines.get(key)
+        if mark is None:
+            color = PALETTE[len(self.lines) % len(PALETTE)]
+            mark = bq.Lines(x=np.zeros(0), y=np.zeros(0), labels=[key], colors=[color],
+                            scales={"x": self.x_scale, "y": self.y_scale}, stroke_width=1.5)
+            self.lines[key] = mark
+            self.figure.marks = [*self.figure.marks, mark]
+        return mark
+
+    def set_log(self, log_y: bool) -> None:
+        """Switch the y scale between LinearScale and LogScale (lines are redrawn by the caller)."""
+        self.y_scale = self._make_y_scale(log_y)
+        with self.figure.hold_sync():
+            for mark in self.lines.values():
+                mark.scales = {"x": self.x_scale, "y": self.y_scale}
+            self.y_axis.scale = self.y_scale
+
+    @staticmethod
+    def draw(mark: bq.Lines, steps: list[int], values: list[float], log_y: bool) -> None:
+        """Send x and y together; non-finite (and, on a log axis, non-positive) points are dropped."""
+        x = np.asarray(steps, dtype=float)
+        y = np.asarray(values, dtype=float)
+        keep = np.isfinite(y)
+        if log_y:
+            keep &= y > 0
+        if not keep.all():
+            x, y = x[keep], y[keep]
+        with mark.hold_sync():
+            mark.x = x
+            mark.y = y
+
+    def update_legend(self, last: dict[str, tuple[int, float, int]]) -> None:
+        """Legend entries ``key  value  (step s, n points)`` in each line's colour."""
+        items = []
+        for i, key in enumerate(self.lines):
+            if key not in last:
+                continue
+            step, value, count = last[key]
+            color = PALETTE[i % len(PALETTE)]
+            items.append(
+                f'<span style="color:{color};margin-right:14px;white-space:nowrap;">'
+                f"&#9632; {escape(key)} <b>{escape(format_value(value))}</b> "
+                f'<span style="color:#868e96;">(step {escape(step)}, {count} pts)</span></span>'
+            )
+        html = f'<div class="nbtrack-legend" style="font-size:12px;">{"".join(items)}</div>'
+        if html != self.legend.value:
+            self.legend.value = html
+
+    def svg(self, traces: dict[str, Trace], log_y: bool, max_points: int) -> str:
+        """Static SVG of this chart from the traces' full data."""
+        series = []
+        for key in self.lines:
+            trace = traces.get(key)
+            if trace is not None:
+                steps, values = trace.snapshot(max_points)
+                series.append(Series(key, steps, values))
+        return line_chart_svg(series, title=self.group, log_y=log_y, max_points=max_points)
+
+
+def last_point(trace: Trace) -> tuple[int, float, int] | None:
+    """(step, value, count) of the newest point of ``trace``, or None if it is empty."""
+    n = len(trace.values)
+    if n == 0:
+        return None
+    return trace.steps[n - 1], trace.values[n - 1], n

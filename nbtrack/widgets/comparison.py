@@ -1,0 +1,192 @@
+"""RunComparison: a few runs side by side.
+
+- params: one row per key, one column per run; rows whose values differ are highlighted;
+- latest metrics: the best value of each row is highlighted (min for loss/error-like keys,
+  else max; rule in :mod:`nbtrack.widgets._metric_rules`), with a sparkline of each history;
+- the histories of one chosen metric overlaid (bqplot, one line per run);
+- parallel coordinates of the params vs one chosen metric (SVG, one polyline per run).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+from traitlets import Unicode
+
+from ..client import TrackingClient
+from ..entities import Metric, Run
+from ..errors import InvalidParameterError
+from ._base import PanelBase, guarded, resolve_client
+from ._metric_rules import best_key, lower_is_better
+from .charts import PALETTE, Axis, Series, line_chart_svg, parallel_coordinates_svg, sparkline_svg
+from .static import escape, format_value, html_table
+
+__all__ = ["RunComparison"]
+
+MAX_RUNS = 50
+MAX_PARALLEL_AXES = 8
+MAX_SPARKLINES = 200
+
+
+def _check_run_ids(run_ids: Any) -> list[str]:
+    if isinstance(run_ids, str) or not isinstance(run_ids, (list, tuple)):
+        raise InvalidParameterError(f"run_ids must be a list of run ids, got {run_ids!r}")
+    ids = list(dict.fromkeys(run_ids))
+    if not ids or len(ids) > MAX_RUNS or not all(isinstance(i, str) and i for i in ids):
+        raise InvalidParameterError(
+            f"run_ids must hold 1 to {MAX_RUNS} distinct non-empty run id strings, got {run_ids!r}"
+        )
+    return ids
+
+
+class RunComparison(PanelBase):
+    """Params, latest metrics, metric histories and parallel coordinates of some runs."""
+
+    history_metric = Unicode("", allow_none=True, help="Metric whose histories are overlaid.")
+    parallel_metric = Unicode("", allow_none=True, help="Metric on the last parallel-coordinates axis.")
+
+    def __init__(self, run_ids: Sequence[str], client: TrackingClient | None = None):
+        super().__init__()
+        self._client = resolve_client(client)
+        self.runs: list[Run] = [self._client.get_run(i) for i in _check_run_ids(run_ids)]
+        self.labels = [f"{r.info.run_name} ({r.info.run_id[:8]})" for r in self.runs]
+        self.param_keys = sorted({k for r in self.runs for k in r.data.params})
+        self.metric_keys = sorted({k for r in self.runs for k in r.data.metrics})
+        self._histories: dict[tuple[str, str], list[Metric]] = {}
+        self.params_table = w.HTML(value=self._params_html())
+        self.metrics_table = w.HTML(value=self._metrics_html())
+        first = next((k for k in self.metric_keys if lower_is_better(k)),
+                     self.metric_keys[0] if self.metric_keys else None)
+        self.history_picker = w.Dropdown(description="History", options=self.metric_keys, value=first)
+        self.parallel_picker = w.Dropdown(description="Colour by", options=self.metric_keys, value=first)
+        self._build_history_chart()
+        self.parallel_chart = w.HTML(value="")
+        w.link((self.history_picker, "value"), (self, "history_metric"))
+        w.link((self.parallel_picker, "value"), (self, "parallel_metric"))
+        self.observe(self._on_history_metric, "history_metric")
+        self.observe(self._on_parallel_metric, "parallel_metric")
+        self._set_body(
+            w.HTML(value="<b>Params</b>"), self.params_table,
+            w.HTML(value="<b>Latest metrics</b>"), self.metrics_table,
+            self.history_picker, self.history_figure,
+            self.parallel_picker, self.parallel_chart,
+        )
+        self._draw_history()
+        self.parallel_chart.value = self._parallel_svg()
+
+    # -- tables ------------------------------------------------------------------------------
+    def _params_html(self) -> str:
+        rows, marks = [], {}
+        for r, key in enumerate(self.param_keys):
+            values = [run.data.params.get(key) for run in self.runs]
+            rows.append([key, *values])
+            if len(set(values)) > 1:
+                marks.update({(r, c): "diff" for c in range(len(values) + 1)})
+        if not rows:
+            return '<div style="color:#868e96;">no params logged</div>'
+        return html_table(["param", *self.labels], rows, marks=marks, css_class="nbtrack-params")
+
+    def history(self, run_id: str, key: str) -> list[Metric]:
+        """A run's history of ``key`` (cached for the life of the panel)."""
+        cached = self._histories.get((run_id, key))
+        if cached is None:
+            cached = self._histories[(run_id, key)] = self._client.get_metric_history(run_id, key)
+        return cached
+
+    def _metric_cell(self, run: Run, key: str, with_spark: bool) -> str:
+        value = run.data.metrics.get(key)
+        text = escape(format_value(value))
+        if with_spark and value is not None:
+            points = self.history(run.info.run_id, key)
+            if len(points) > 1:
+                text += " " + sparkline_svg([m.value for m in points])
+        return text
+
+    def _metrics_html(self) -> str:
+        with_spark = len(self.metric_keys) * len(self.runs) <= MAX_SPARKLINES
+        rows, marks = [], {}
+        for r, key in enumerate(self.metric_keys):
+            values = {str(i): run.data.metrics.get(key) for i, run in enumerate(self.runs)}
+            best = best_key(key, values)
+            if best is not None:
+                marks[(r, int(best) + 1)] = "best"
+            rows.append([key, *(self._metric_cell(run, key, with_spark) for run in self.runs)])
+        if not rows:
+            return '<div style="color:#868e96;">no metrics logged</div>'
+        raw = range(1, len(self.runs) + 1)
+        return html_table(["metric", *self.labels], rows, marks=marks, raw_columns=raw,
+                          css_class="nbtrack-metrics")
+
+    # -- charts ------------------------------------------------------------------------------
+    def _build_history_chart(self) -> None:
+        self._x, self._y = bq.LinearScale(), bq.LinearScale()
+        self.history_lines = [
+            bq.Lines(x=np.zeros(0), y=np.zeros(0), scales={"x": self._x, "y": self._y},
+                     labels=[label], colors=[PALETTE[i % len(PALETTE)]], display_legend=True)
+            for i, label in enumerate(self.labels)
+        ]
+        self.history_figure = bq.Figure(
+            marks=self.history_lines, animation_duration=0, legend_location="top-right",
+            axes=[bq.Axis(scale=self._x, label="step"),
+                  bq.Axis(scale=self._y, orientation="vertical", tick_format=".3g")],
+            layout=w.Layout(width="100%", height="280px"),
+        )
+
+    def _history_series(self) -> list[Series]:
+        key = self.history_metric
+        series = []
+        for run, label in zip(self.runs, self.labels):
+            points = self.history(run.info.run_id, key) if key else []
+            series.append(Series(label, [m.step for m in points], [m.value for m in points]))
+        return series
+
+    def _draw_history(self) -> None:
+        self.history_figure.title = self.history_metric
+        for mark, s in zip(self.history_lines, self._history_series()):
+            x, y = np.asarray(s.xs, dtype=float), np.asarray(s.ys, dtype=float)
+            keep = np.isfinite(y)
+            with mark.hold_sync():
+                mark.x, mark.y = x[keep], y[keep]
+        self.mark_changed()
+
+    def _parallel_svg(self) -> str:
+        differing = [k for k in self.param_keys
+                     if len({r.data.params.get(k) for r in self.runs}) > 1]
+        keys = (differing or self.param_keys)[:MAX_PARALLEL_AXES]
+        axes = [Axis(k, [r.data.params.get(k) for r in self.runs]) for k in keys]
+        if self.parallel_metric:
+            axes.append(Axis(self.parallel_metric,
+                             [r.data.metrics.get(self.parallel_metric) for r in self.runs]))
+        if not axes:
+            return '<div style="color:#868e96;">no params or metrics to plot</div>'
+        return parallel_coordinates_svg(axes, self.labels, title="Params vs " + self.parallel_metric)
+
+    @guarded
+    def _on_history_metric(self, _: dict[str, Any]) -> None:
+        self._draw_history()
+
+    @guarded
+    def _on_parallel_metric(self, _: dict[str, Any]) -> None:
+        self.parallel_chart.value = self._parallel_svg()
+        self.mark_changed()
+
+    # -- static twin -------------------------------------------------------------------------
+    def _title(self) -> str:
+        return f"Comparison of {len(self.runs)} runs"
+
+    def _history_svg(self) -> str:
+        if not self.history_metric:
+            return ""
+        return line_chart_svg(self._history_series(), title=self.history_metric)
+
+    def static_html(self) -> str:
+        return (
+            "<b>Params</b>" + self.params_table.value
+            + "<b>Latest metrics</b>" + self.metrics_table.value
+            + f"<div>{self._history_svg()}</div><div>{self.parallel_chart.value}</div>"
+        )
+
+    def static_svg(self) -> str | None:
+        return self._history_svg() or None

@@ -1,0 +1,222 @@
+"""LiveCurves: a run's metrics drawn while the cell that logs them is still running.
+
+Points arrive through :func:`nbtrack.client.add_metric_listener`, in the thread that logs
+them. The listener only appends to per-key lists; at most every ``interval`` seconds
+(default 0.1, measured from the end of the previous redraw) it redraws the lines that
+changed, sending each line's x and y together inside ``hold_sync()`` and thinning long
+histories to ``max_points`` per line, so a tight logging loop pays for a redraw at most ten
+times a second (see ``bench/live_curves.py``).
+
+One chart per metric group (``train_loss`` and ``val_loss`` share the ``loss`` chart; the
+rule is in :mod:`nbtrack.widgets._metric_rules`), one line per key, step on x, the last value
+of each line in the legend under the chart, and a "Log scale" toggle.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Sequence
+
+import ipywidgets as w
+from traitlets import Bool
+
+from ..client import TrackingClient, add_metric_listener
+from ..entities import Metric, RunStatus
+from ..errors import InvalidParameterError
+from ._base import PanelBase, guarded, resolve_client
+from ._live_chart import GroupChart, Trace, last_point
+from ._metric_rules import metric_group
+from .charts import stack_svgs
+from .static import escape
+
+__all__ = ["LiveCurves"]
+
+
+def _check_keys(keys: Sequence[str] | str | None) -> list[str] | None:
+    if keys is None:
+        return None
+    if isinstance(keys, str):
+        keys = [keys]
+    if not isinstance(keys, (list, tuple)) or not all(isinstance(k, str) and k for k in keys):
+        raise InvalidParameterError(f"keys must be a list of metric names or None, got {keys!r}")
+    if not keys:
+        raise InvalidParameterError("keys must name at least one metric, or be None to follow all")
+    return list(dict.fromkeys(keys))
+
+
+def _check_number(name: str, value: Any, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise InvalidParameterError(f"{name} must be a number from {lo} to {hi}, got {value!r}")
+    return value
+
+
+class LiveCurves(PanelBase):
+    """Live line charts of one run's metrics.
+
+    ``LiveCurves(run_id, keys=None)`` follows every metric of the run (or only ``keys``),
+    starting from what is already logged. Call :meth:`show` to display it and
+    :meth:`finalize` when the run is over (``%%track_run --live`` does both).
+    """
+
+    log_scale = Bool(False, help="Draw the y axes on a log scale (points <= 0 are hidden).")
+
+    def __init__(
+        self,
+        run_id: str,
+        keys: Sequence[str] | str | None = None,
+        *,
+        client: TrackingClient | None = None,
+        interval: float = 0.1,
+        max_points: int = 2000,
+        group_by: Callable[[str], str] | None = None,
+    ):
+        super().__init__()
+        self._client = resolve_client(client)
+        run = self._client.get_run(run_id)
+        self.run_id: str = run.info.run_id
+        self._keys = _check_keys(keys)
+        self._interval = _check_number("interval", interval, 0.0, 60.0)
+        self._max_points = int(_check_number("max_points", max_points, 2, 1_000_000))
+        self._group_by = group_by or metric_group
+        self._traces: dict[str, Trace] = {k: Trace() for k in self._keys or ()}
+        self._charts: dict[str, GroupChart] = {}
+        self._draw_lock = threading.Lock()
+        self._last_draw = 0.0
+        self.finalized = False
+        self.log_toggle = w.ToggleButton(description="Log scale", value=False, icon="line-chart",
+                                         tooltip="Switch the y axes between linear and log scale")
+        w.link((self.log_toggle, "value"), (self, "log_scale"))
+        self.observe(self._on_log_scale, "log_scale")
+        self.header = w.HTML(value=self._header_html(run.info.run_name))
+        self.charts_box = w.VBox()
+        self._set_body(w.HBox([self.header, self.log_toggle]), self.charts_box)
+        self._load_history(run.data.metrics)
+        self.redraw()
+        self._remove_listener = add_metric_listener(self._on_metrics)
+
+    def _header_html(self, run_name: str) -> str:
+        return (f'<b>{escape(run_name)}</b> <span style="color:#868e96;">run {escape(self.run_id)}'
+                "</span>")
+
+    def _load_history(self, latest: Any) -> None:
+        """Start from the points already logged (attaching to a run half-way through)."""
+        for key in self._keys if self._keys is not None else sorted(latest):
+            trace = self._traces.setdefault(key, Trace())
+            for m in self._client.get_metric_history(self.run_id, key):
+                trace.steps.append(m.step)
+                trace.values.append(m.value)
+
+    # -- the logging thread's side -------------------------------------------------------
+    def _on_metrics(self, run_id: str, metrics: list[Metric]) -> None:
+        """Metric listener: append, and redraw if the last redraw is ``interval`` old."""
+        if run_id != self.run_id:
+            return
+        traces = self._traces
+        for m in metrics:
+            trace = traces.get(m.key)
+            if trace is None:
+                if self._keys is not None:
+                    continue
+                trace = traces[m.key] = Trace()
+            trace.steps.append(m.step)
+            trace.values.append(m.value)
+        if time.monotonic() - self._last_draw >= self._interval:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Send every line that gained points since the last redraw (x and y together)."""
+        if not self._draw_lock.acquire(blocking=False):
+            return  # another thread is drawing; its redraw or the next one catches up
+        try:
+            changed: dict[str, GroupChart] = {}
+            log_y = self.log_scale
+            for key, trace in list(self._traces.items()):
+                n = len(trace.values)
+                if n == trace.drawn:
+                    continue
+                chart = self._chart(self._group_by(key))
+                steps, values = trace.snapshot(self._max_points)
+                GroupChart.draw(chart.line(key), steps, values, log_y)
+                trace.drawn = n
+                changed[chart.group] = chart
+            for chart in changed.values():
+                chart.update_legend({k: p for k in chart.lines if (p := last_point(self._traces[k]))})
+            if changed:
+                self.mark_changed()
+        finally:
+            self._last_draw = time.monotonic()
+            self._draw_lock.release()
+
+    def _chart(self, group: str) -> GroupChart:
+        chart = self._charts.get(group)
+        if chart is None:
+            chart = self._charts[group] = GroupChart(group, self.log_scale)
+            self.charts_box.children = (*self.charts_box.children, chart.box)
+        return chart
+
+    # -- user actions and life cycle -----------------------------------------------------
+    @guarded
+    def _on_log_scale(self, change: dict[str, Any]) -> None:
+        for chart in self._charts.values():
+            chart.set_log(bool(change["new"]))
+        for trace in self._traces.values():
+            trace.drawn = -1
+        self.redraw()
+
+    def finalize(self) -> None:
+        """Last redraw, stop following the run, and publish the final static twin."""
+        if self.finalized:
+            return
+        self.finalized = True
+        self._remove_listener()
+        self.redraw()
+        self.refresh_twin(force=True)
+
+    def _cell_finished(self) -> None:
+        """End of a cell: catch up, and finalize once the run is over."""
+        if not self.finalized:
+            self.redraw()
+            try:
+                ended = self._client.get_run(self.run_id).info.status != RunStatus.RUNNING
+            except Exception:  # noqa: BLE001 - a deleted store must not break every cell
+                ended = True
+            if ended:
+                self.finalize()
+                return
+        self.refresh_twin()
+
+    def close(self) -> None:
+        """Stop following the run and close the widgets."""
+        remove = getattr(self, "_remove_listener", None)
+        if remove is not None:
+            remove()
+        self.finalized = True
+        for chart in getattr(self, "_charts", {}).values():
+            chart.figure.close()
+        super().close()
+
+    # -- static twin ----------------------------------------------------------------------
+    @property
+    def metric_keys(self) -> list[str]:
+        """Metric keys drawn so far, in the order they first appeared."""
+        return [k for k, t in self._traces.items() if t.values]
+
+    def point_count(self, key: str) -> int:
+        """How many points of ``key`` have been received (drawn lines may be thinned)."""
+        trace = self._traces.get(key)
+        return len(trace.values) if trace else 0
+
+    def _chart_svgs(self) -> list[str]:
+        return [c.svg(self._traces, self.log_scale, self._max_points) for c in self._charts.values()]
+
+    def _title(self) -> str:
+        return f"Live curves of run {self.run_id}"
+
+    def static_html(self) -> str:
+        svgs = self._chart_svgs()
+        body = "".join(f'<div style="margin:4px 0;">{s}</div>' for s in svgs)
+        return body or '<div style="color:#868e96;">no metrics logged</div>'
+
+    def static_svg(self) -> str | None:
+        svgs = self._chart_svgs()
+        return stack_svgs(svgs, 520, [240] * len(svgs)) if svgs else None

@@ -1,0 +1,138 @@
+"""The ExperimentBrowser's table model: runs -> sortable, pageable rows (pure, no widgets).
+
+Sorting and paging happen here in Python over plain tuples, so a 10,000-run experiment costs
+one sort per change and the page rendered is at most ``MAX_PAGE_SIZE`` rows.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+from ..entities import Run, RunStatus
+from ..errors import InvalidParameterError
+from .static import format_duration, format_timestamp, html_table
+
+__all__ = ["MAX_PAGE_SIZE", "BASE_COLUMNS", "Column", "RunTable", "columns_for"]
+
+MAX_PAGE_SIZE = 200
+#: Columns every table has, before the chosen params and metrics.
+BASE_COLUMNS = ("name", "status", "start", "duration", "run_id")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: ``key`` is ``name``/``status``/``start``/``duration``/``run_id`` or
+    ``params.<key>`` / ``metrics.<key>``."""
+
+    key: str
+
+    @property
+    def header(self) -> str:
+        return self.key
+
+
+def columns_for(params: Iterable[str], metrics: Iterable[str]) -> list[Column]:
+    """The base columns followed by ``params.<k>`` and ``metrics.<k>`` columns."""
+    keys = [*BASE_COLUMNS, *(f"params.{p}" for p in params), *(f"metrics.{m}" for m in metrics)]
+    return [Column(k) for k in keys]
+
+
+def _duration(run: Run, now_ms: int) -> int | None:
+    info = run.info
+    end = info.end_time if info.end_time is not None else (now_ms if info.status == RunStatus.RUNNING else None)
+    return None if end is None or info.start_time is None else end - info.start_time
+
+
+def _getter(column: Column, stale: set[str], now_ms: int) -> Callable[[Run], Any]:
+    """Sort value of ``column`` for a run (None when the run lacks it)."""
+    key = column.key
+    if key == "name":
+        return lambda r: r.info.run_name
+    if key == "status":
+        return lambda r: f"{r.info.status} (stale)" if r.info.run_id in stale else r.info.status
+    if key == "start":
+        return lambda r: r.info.start_time
+    if key == "duration":
+        return lambda r: None if r.info.run_id in stale else _duration(r, now_ms)
+    if key == "run_id":
+        return lambda r: r.info.run_id
+    kind, _, name = key.partition(".")
+    if kind == "params":
+        return lambda r: r.data.params.get(name)
+    if kind == "metrics":
+        return lambda r: r.data.metrics.get(name)
+    raise InvalidParameterError(f"Unknown column {key!r}: use {', '.join(BASE_COLUMNS)}, params.<key> or metrics.<key>")
+
+
+def _sort_value(value: Any) -> tuple[int, Any]:
+    """Numbers (params that parse as numbers too) before text; NaN after numbers."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (1, 0.0) if isinstance(value, float) and math.isnan(value) else (0, value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return (2, str(value))
+    return (1, 0.0) if math.isnan(number) else (0, number)
+
+
+class RunTable:
+    """Runs of one search, sorted by one column, cut into pages."""
+
+    def __init__(self, runs: Sequence[Run], columns: Sequence[Column], stale: Iterable[str] = (),
+                 now_ms: int = 0):
+        self.columns = list(columns)
+        self.stale = set(stale)
+        self._now = now_ms
+        self._runs = list(runs)
+        self._getters = {c.key: _getter(c, self.stale, now_ms) for c in self.columns}
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    @property
+    def runs(self) -> list[Run]:
+        return self._runs
+
+    def sort(self, column: str, descending: bool = False) -> None:
+        """Sort in place by ``column``; runs lacking the value go last in both directions."""
+        get = self._getters.get(column) or _getter(Column(column), self.stale, self._now)
+        present = [(r, get(r)) for r in self._runs]
+        missing = [r for r, v in present if v is None or v == ""]
+        keyed = [(r, v) for r, v in present if not (v is None or v == "")]
+        keyed.sort(key=lambda rv: _sort_value(rv[1]), reverse=descending)
+        self._runs = [r for r, _ in keyed] + missing
+
+    def page_count(self, page_size: int) -> int:
+        return max(1, math.ceil(len(self._runs) / page_size))
+
+    def page(self, index: int, page_size: int) -> list[Run]:
+        """Runs on page ``index`` (0-based, clamped to the last page)."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidParameterError(f"page_size must be 1 to {MAX_PAGE_SIZE}, got {page_size!r}")
+        index = min(max(index, 0), self.page_count(page_size) - 1)
+        return self._runs[index * page_size : (index + 1) * page_size]
+
+    def cells(self, run: Run) -> list[Any]:
+        """Display values of a run's row (times formatted, the rest left to html_table)."""
+        out = []
+        for column in self.columns:
+            value = self._getters[column.key](run)
+            if column.key == "start":
+                value = format_timestamp(value)
+            elif column.key == "duration":
+                value = format_duration(value)
+            out.append(value)
+        return out
+
+    def render(self, runs: Sequence[Run], selected: Iterable[str] = (), caption: str | None = None) -> str:
+        """HTML of the given rows (a page): stale runs marked red, selected runs blue."""
+        chosen = set(selected)
+        row_marks = {}
+        for i, run in enumerate(runs):
+            if run.info.run_id in self.stale:
+                row_marks[i] = "stale"
+            elif run.info.run_id in chosen:
+                row_marks[i] = "selected"
+        return html_table([c.header for c in self.columns], [self.cells(r) for r in runs],
+                          row_marks=row_marks, caption=caption, css_class="nbtrack-runs")
