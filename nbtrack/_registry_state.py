@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import numbers
 import re
 import socket
 from dataclasses import dataclass
@@ -87,8 +88,8 @@ def coerce_version(version: Any) -> int:
     """Versions are ints from 1; numeric strings like ``"3"`` are accepted."""
     if isinstance(version, bool):
         value = None
-    elif isinstance(version, int):
-        value = version
+    elif isinstance(version, numbers.Integral):  # numpy ints from a DataFrame too
+        value = int(version)
     elif isinstance(version, str) and version.strip().isdigit() and version.strip().isascii():
         value = int(version.strip())
     else:
@@ -233,12 +234,11 @@ def get_model_version(state: Mapping[str, Any], name: Any, version: Any) -> Mode
 def get_latest_versions(
     state: Mapping[str, Any], name: Any, stages: Iterable[str] | str | None = None
 ) -> list[ModelVersion]:
-    """Highest version in each requested stage (every stage when ``stages`` is None)."""
+    """Highest version in each requested stage (every stage when ``stages`` is None or empty,
+    as in MLflow)."""
     model = _model(state, name)
-    if stages is None:
-        wanted: list[str] = list(STAGES)
-    else:
-        wanted = [canonical_stage(s) for s in ([stages] if isinstance(stages, str) else stages)]
+    requested = [stages] if isinstance(stages, str) else list(stages or ())
+    wanted = [canonical_stage(s) for s in requested] or list(STAGES)
     return [version_entity(model, r) for r in _latest_records(model, dict.fromkeys(wanted))]
 
 

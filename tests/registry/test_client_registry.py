@@ -8,7 +8,6 @@ import pytest
 
 from nbtrack.errors import (
     ArtifactNotFoundError,
-    ArtifactPathError,
     InvalidModelUriError,
     InvalidParameterError,
     ModelIntegrityError,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import itertools
 
+import numpy as np
 import pytest
 
 from nbtrack import _registry_state as rs
@@ -50,9 +51,10 @@ def test_bad_stage_lists_the_four(state, bad):
         rs.transition_stage(state, actor(), "m", 1, bad)
 
 
-@pytest.mark.parametrize("given, number", [(2, 2), ("2", 2), (" 3 ", 3)])
+@pytest.mark.parametrize("given, number", [(2, 2), ("2", 2), (" 3 ", 3), (np.int64(4), 4)])
 def test_versions_accept_ints_and_numeric_strings(given, number):
     assert rs.coerce_version(given) == number
+    assert type(rs.coerce_version(given)) is int
 
 
 @pytest.mark.parametrize("bad", [0, -1, "x", "1.5", True, None, 1.0, "٣"])
@@ -118,6 +120,7 @@ def test_latest_versions_per_stage(state):
     assert [v.version for v in rs.get_latest_versions(state, "m", ["production"])] == [2]
     assert [v.version for v in rs.get_latest_versions(state, "m", "Production")] == [2]
     assert rs.get_latest_versions(state, "m", ["Staging"]) == []
+    assert rs.get_latest_versions(state, "m", []) == rs.get_latest_versions(state, "m", None)
     assert [v.version for v in rs.get_latest_versions(state, "m", ["None", "Production"])] == [3, 2]
     with pytest.raises(InvalidParameterError, match="'Live'"):
         rs.get_latest_versions(state, "m", ["Live"])
