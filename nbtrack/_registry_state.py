@@ -283,7 +283,9 @@ def get_audit(state: Mapping[str, Any], name: Any, version: Any = None) -> list[
     name = _model_name(name)
     events = (state.get("audit") or {}).get(name)
     if events is None:
-        raise RegisteredModelNotFoundError(f"Registered model {name!r} does not exist and has no audit trail")
+        raise RegisteredModelNotFoundError(
+            f"Registered model {name!r} does not exist and has no audit trail"
+        )
     number = None if version is None else coerce_version(version)
     return [
         AuditEvent(**e) for e in events if number is None or _concerns_version(e, number)
@@ -333,7 +335,9 @@ def create_registered_model(
     return model_entity(model)
 
 
-def rename_registered_model(state: dict[str, Any], actor: Actor, name: Any, new_name: Any) -> RegisteredModel:
+def rename_registered_model(
+    state: dict[str, Any], actor: Actor, name: Any, new_name: Any
+) -> RegisteredModel:
     model = _model(state, name)
     new_name = validate_name(new_name, "New registered model name")
     if new_name == model["name"]:
@@ -355,7 +359,9 @@ def rename_registered_model(state: dict[str, Any], actor: Actor, name: Any, new_
     return model_entity(model)
 
 
-def update_registered_model(state: dict[str, Any], actor: Actor, name: Any, description: Any) -> RegisteredModel:
+def update_registered_model(
+    state: dict[str, Any], actor: Actor, name: Any, description: Any
+) -> RegisteredModel:
     model = _model(state, name)
     description = validate_description(description)
     before, model["description"] = model["description"], description
@@ -378,7 +384,10 @@ def set_registered_model_tag(state: dict[str, Any], actor: Actor, name: Any, key
     before = model["tags"].get(key)
     model["tags"][key] = value
     _touch(model, actor)
-    _record(state, actor, "set_registered_model_tag", model["name"], before={key: before}, after={key: value})
+    _record(
+        state, actor, "set_registered_model_tag", model["name"],
+        before={key: before}, after={key: value},
+    )
 
 
 def delete_registered_model_tag(state: dict[str, Any], actor: Actor, name: Any, key: Any) -> None:
@@ -450,7 +459,10 @@ def set_model_version_tag(
     before = record["tags"].get(key)
     record["tags"][key] = value
     _touch(model, actor, record)
-    _record(state, actor, "set_model_version_tag", model["name"], record["version"], {key: before}, {key: value})
+    _record(
+        state, actor, "set_model_version_tag", model["name"], record["version"],
+        before={key: before}, after={key: value},
+    )
 
 
 def delete_model_version_tag(state: dict[str, Any], actor: Actor, name: Any, version: Any, key: Any) -> None:
@@ -484,7 +496,8 @@ def transition_stage(
     if archive_existing_versions:
         for other in sorted(model["versions"].values(), key=lambda r: r["version"]):
             if other is not record and other["current_stage"] == stage:
-                _set_stage(state, actor, model, other, "Archived", reason=f"archive_existing_versions (v{record['version']})")
+                reason = f"archive_existing_versions (v{record['version']})"
+                _set_stage(state, actor, model, other, "Archived", reason=reason)
     _set_stage(state, actor, model, record, stage)
     return version_entity(model, record)
 

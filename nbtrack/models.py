@@ -354,7 +354,9 @@ def read_manifest(path: str | os.PathLike) -> dict:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelIntegrityError(f"Model manifest {str(manifest_path)!r} is not valid JSON ({exc})") from exc
+        raise ModelIntegrityError(
+            f"Model manifest {str(manifest_path)!r} is not valid JSON ({exc})"
+        ) from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise ModelIntegrityError(f"Model manifest {str(manifest_path)!r} has no 'files' table")
     if manifest.get("flavor") not in FLAVORS:
@@ -381,7 +383,9 @@ def verify_model(path: str | os.PathLike, manifest: dict | None = None) -> dict:
         )
     for rel, digest in sorted(expected.items()):
         if rel not in present:
-            raise ModelIntegrityError(f"Model file {rel!r} listed in the manifest is missing from {str(folder)!r}")
+            raise ModelIntegrityError(
+                f"Model file {rel!r} listed in the manifest is missing from {str(folder)!r}"
+            )
         if _sha256_file(folder / rel) != digest:
             raise _changed(folder, rel)
     return manifest
@@ -433,7 +437,8 @@ def _warn_on_version_drift(manifest: dict) -> None:
     """Warn (never fail) when the model was saved with other Python or library versions."""
     saved_py = str(manifest.get("python_version", ""))
     if saved_py.split(".")[:2] != platform.python_version().split(".")[:2]:
-        warnings.warn(f"Model was saved with Python {saved_py}; this is {platform.python_version()}", stacklevel=3)
+        here = platform.python_version()
+        warnings.warn(f"Model was saved with Python {saved_py}; this is {here}", stacklevel=3)
     for dist, saved in (manifest.get("library_versions") or {}).items():
         current = None if dist == "nbtrack" else _dist_version(dist)
         if current is not None and current != saved:

@@ -28,7 +28,16 @@ from ._validation import validate_max_results
 from .artifacts import ArtifactRepository, local_path_from_uri
 from .entities import AuditEvent, FileInfo, ModelVersion, RegisteredModel, Run
 from .errors import ArtifactNotFoundError, InvalidParameterError, RegisteredModelAlreadyExistsError
-from .models import ModelInfo, ModelsUri, RunsUri, load_model_folder, local_path, parse_model_uri, read_manifest, save_model
+from .models import (
+    ModelInfo,
+    ModelsUri,
+    RunsUri,
+    load_model_folder,
+    local_path,
+    parse_model_uri,
+    read_manifest,
+    save_model,
+)
 from .store.base import Store
 
 __all__ = ["RegistryMixin", "ModelInfo", "STAGES"]
@@ -114,7 +123,9 @@ class RegistryMixin:
             )
             self.log_artifacts(run.info.run_id, str(Path(tmp) / "model"), path)
         uri = f"runs:/{run.info.run_id}/{path}"
-        version = None if registered_model_name is None else self.register_model(uri, registered_model_name).version
+        version = None
+        if registered_model_name is not None:
+            version = self.register_model(uri, registered_model_name).version
         return ModelInfo(
             model_uri=uri, run_id=run.info.run_id, artifact_path=path, flavor=manifest["flavor"],
             utc_time_created=manifest["utc_time_created"], manifest=manifest,

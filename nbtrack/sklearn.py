@@ -17,7 +17,8 @@ FLAVOR_NAME = "sklearn"
 
 
 def _check_estimator(sk_model: Any) -> None:
-    """Accept scikit-learn estimators and anything shaped like one (``fit`` plus ``predict``/``transform``)."""
+    """Accept scikit-learn estimators and anything shaped like one (``fit`` and ``predict``
+    or ``transform``)."""
     try:
         from sklearn.base import BaseEstimator
     except ImportError:  # duck typing still works without scikit-learn

@@ -74,7 +74,11 @@ def test_detect_flavor(iris_model):
 @pytest.mark.parametrize(
     "example, described",
     [
-        (pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]}), {"type": "dataframe", "shape": [2, 2], "columns": ["a", "b"], "dtypes": {"a": "int64", "b": "float64"}}),
+        (
+            pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]}),
+            {"type": "dataframe", "shape": [2, 2], "columns": ["a", "b"],
+             "dtypes": {"a": "int64", "b": "float64"}},
+        ),
         ([[1, 2, 3], [4, 5, 6]], {"type": "list", "shape": [2, 3]}),
         ({"x": 1, "a": 2}, {"type": "dict", "keys": ["a", "x"]}),
         (np.zeros((2, 5), dtype=np.float32), {"type": "ndarray", "shape": [2, 5], "dtype": "float32"}),

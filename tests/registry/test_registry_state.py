@@ -39,7 +39,10 @@ def stages(s: dict) -> dict[int, str]:
 # -- arguments ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("given, canonical", [("none", "None"), ("STAGING", "Staging"), ("Production", "Production"), ("archived", "Archived")])
+@pytest.mark.parametrize(
+    "given, canonical",
+    [("none", "None"), ("STAGING", "Staging"), ("Production", "Production"), ("archived", "Archived")],
+)
 def test_stages_are_accepted_in_any_case_and_stored_canonical(state, given, canonical):
     assert rs.transition_stage(state, actor(), "m", 1, given).current_stage == canonical
     assert state["models"]["m"]["versions"]["1"]["current_stage"] == canonical
