@@ -77,3 +77,17 @@ def test_errors_are_builtins_too():
     assert issubclass(nbtrack.RunNotFoundError, LookupError)
     assert issubclass(nbtrack.InvalidParameterError, ValueError)
     assert issubclass(nbtrack.NoActiveRunError, nbtrack.NbtrackError)
+
+
+def test_ipython_extension_entry_points():
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    ip = InteractiveShell.instance(config=config)
+    nbtrack.load_ipython_extension(ip)
+    try:
+        assert "track_run" in ip.magics_manager.magics["cell"]
+    finally:
+        nbtrack.unload_ipython_extension(ip)

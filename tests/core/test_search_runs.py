@@ -220,3 +220,12 @@ def test_fluent_pages_through_client_pages(any_uri):
 def test_fluent_bad_inputs(any_uri, kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):
         nbtrack.search_runs(**kwargs)
+
+
+def test_fluent_without_pandas_returns_runs(any_uri, monkeypatch):
+    """With pandas not importable, the default output_format gives a list of Runs."""
+    with nbtrack.start_run(run_name="only"):
+        pass
+    monkeypatch.setitem(__import__("sys").modules, "pandas", None)  # makes `import pandas` fail
+    runs = nbtrack.search_runs()
+    assert isinstance(runs, list) and [r.info.run_name for r in runs] == ["only"]
