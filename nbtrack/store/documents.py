@@ -199,7 +199,8 @@ class _DocLock:
     def __enter__(self) -> None:
         self._tlock.acquire()
         try:
-            self._flock.acquire()
+            # Poll often: the default 50 ms lets a busy writer re-take the lock before a waiter sees it.
+            self._flock.acquire(poll_interval=0.002)
         except Timeout:
             self._tlock.release()
             raise StoreBusyError(
