@@ -178,14 +178,14 @@ class ArtifactRepository:
         """
         rel = _normalise(path)
         src = self.resolve(rel)
-        if not src.exists():
+        if rel and not src.exists():
             raise ArtifactNotFoundError(
                 f"Artifact {path!r} does not exist in {self.root}; list_artifacts() shows what does"
             )
         dst_root = Path(dst_path) if dst_path is not None else Path(tempfile.mkdtemp(prefix="nbtrack-"))
         dst_root.mkdir(parents=True, exist_ok=True)
         dst = dst_root / rel if rel else dst_root
-        if src.is_dir():
+        if src.is_dir() or not rel:  # the root may not exist yet: an empty download
             self._copy_tree(rel, dst)
         else:
             dst.parent.mkdir(parents=True, exist_ok=True)

@@ -228,9 +228,10 @@ class TrackingClient(ArtifactsMixin, RegistryMixin):
         location = None
         if artifact_location is not None:
             raw = os.fspath(artifact_location) if isinstance(artifact_location, os.PathLike) else artifact_location
-            if not isinstance(raw, str) or not raw.strip():
+            if not isinstance(raw, str) or not raw.strip() or ("://" in raw and not raw.startswith("file:")):
                 raise InvalidParameterError(
-                    f"artifact_location must be a non-empty path, got {artifact_location!r}"
+                    f"artifact_location must be a local folder (path or file:// URI), got "
+                    f"{artifact_location!r}"
                 )
             location = str(local_path_from_uri(raw).expanduser().resolve())
         return self._store.create_experiment(name, location, _check_tags(tags))

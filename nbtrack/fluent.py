@@ -79,11 +79,12 @@ class ActiveRun:
     """A run started by :func:`start_run`; a context manager that ends it.
 
     Leaving the ``with`` block ends the run FINISHED, or FAILED if the block raised, or KILLED
-    on KeyboardInterrupt. ``info`` and ``data`` read the run's current state.
+    on KeyboardInterrupt.
     """
 
     def __init__(self, run: Run, client: TrackingClient):
         self._run_id = run.info.run_id
+        self._info = run.info
         self._client = client
 
     @property
@@ -92,10 +93,14 @@ class ActiveRun:
 
     @property
     def info(self) -> RunInfo:
+        """Run info: as of the start while the run is active (no store read), current once it ended."""
+        if self in _run_stack:
+            return self._info
         return self._client.get_run(self._run_id).info
 
     @property
     def data(self) -> RunData:
+        """The run's params, tags and latest metrics now (buffered points included)."""
         return self._client.get_run(self._run_id).data
 
     def __repr__(self) -> str:

@@ -242,3 +242,17 @@ def test_repository_writes_are_atomic_and_listing_skips_temp_files(tmp_path):
     with pytest.raises(InvalidParameterError, match="existing artifact directory"):
         repo.write_bytes("sub", b"x")
     assert repo.list("sub") == [FileInfo("sub/b.txt", False, 1)]
+
+
+def test_download_all_of_a_run_without_artifacts_is_an_empty_folder(any_uri, tmp_path):
+    with nbtrack.start_run() as run:
+        pass
+    folder = Path(TrackingClient().download_artifacts(run.run_id, "", dst_path=tmp_path / "empty"))
+    assert folder.is_dir() and list(folder.iterdir()) == []
+    assert not Path(nbtrack.get_run(run.run_id).info.artifact_uri).exists()  # reading created nothing
+
+
+@pytest.mark.parametrize("bad", ["s3://bucket/path", "", 5])
+def test_create_experiment_rejects_non_local_artifact_locations(any_uri, bad):
+    with pytest.raises(InvalidParameterError, match="artifact_location"):
+        TrackingClient().create_experiment("remote", artifact_location=bad)

@@ -205,9 +205,21 @@ def test_last_active_run(any_uri):
 def test_active_run_exposes_info_and_data(any_uri):
     with nbtrack.start_run(run_name="live") as run:
         nbtrack.log_param("p", 1)
+        nbtrack.log_metric("m", 2.0)
         assert run.info.run_name == "live"
+        assert run.info.status == RunStatus.RUNNING
         assert run.data.params == {"p": "1"}
-        assert "live" not in repr(run) and run.run_id in repr(run)
+        assert run.data.metrics == {"m": 2.0}  # buffered points included
+        assert run.run_id in repr(run)
+    assert run.info.status == RunStatus.FINISHED  # current state once the run ended
+
+
+def test_active_run_info_is_a_snapshot_while_active(any_uri):
+    """While a run is active ``run.info`` is the start snapshot (no store read, no flush in loops)."""
+    with nbtrack.start_run() as run:
+        nbtrack.log_metric("m", 1.0)
+        assert run.info is run.info
+    assert run.info is not run.info  # ended: read fresh each time
 
 
 def test_run_stack_is_shared_across_threads(any_uri):
