@@ -26,9 +26,8 @@ from .entities import (
     ViewType,
 )
 from .errors import InvalidParameterError, ParamConflictError, RunStateError
-from .store import DEFAULT_EXPERIMENT_ID, default_uri, open_store, resolve_uri
-
 from .registry import RegistryMixin
+from .store import DEFAULT_EXPERIMENT_ID, default_uri, open_store, resolve_uri
 
 __all__ = ["TrackingClient", "add_metric_listener", "get_tracking_uri", "set_tracking_uri"]
 

@@ -144,14 +144,26 @@ def test_log_text_and_dict(any_uri, files, tmp_path):
     with nbtrack.start_run() as run:
         nbtrack.log_text("héllo\n", "notes/readme.txt")
         nbtrack.log_dict({"a": 1, "b": [1, 2]}, "config.json")
-        nbtrack.log_dict({"a": 1}, "config.yaml")
         nbtrack.log_dict({"a": 1}, "config.data")
     client = TrackingClient()
     dl = lambda p: Path(client.download_artifacts(run.run_id, p, tmp_path / "t")).read_text("utf-8")  # noqa: E731
     assert dl("notes/readme.txt") == "héllo\n"
     assert json.loads(dl("config.json")) == {"a": 1, "b": [1, 2]}
-    assert dl("config.yaml").strip() == "a: 1"
     assert json.loads(dl("config.data")) == {"a": 1}
+
+
+def test_log_dict_yaml(any_uri, files, tmp_path):
+    yaml = pytest.importorskip("yaml")
+    with nbtrack.start_run() as run:
+        nbtrack.log_dict({"b": 1, "a": [1, 2]}, "config.yaml")
+        nbtrack.log_dict({"a": 1}, "config.yml")
+    client = TrackingClient()
+    text = Path(client.download_artifacts(run.run_id, "config.yaml", tmp_path / "y")).read_text()
+    assert yaml.safe_load(text) == {"b": 1, "a": [1, 2]}
+    assert text.startswith("b: 1")  # key order kept
+    with nbtrack.start_run():
+        with pytest.raises(InvalidParameterError, match="YAML"):
+            nbtrack.log_dict({"f": object()}, "bad.yml")
 
 
 def test_log_text_dict_bad_inputs(any_uri, files):
@@ -164,8 +176,6 @@ def test_log_text_dict_bad_inputs(any_uri, files):
             nbtrack.log_text("x", "dir/")
         with pytest.raises(InvalidParameterError, match="JSON"):
             nbtrack.log_dict({"f": object()}, "bad.json")
-        with pytest.raises(InvalidParameterError, match="YAML"):
-            nbtrack.log_dict({"f": object()}, "bad.yml")
 
 
 def test_log_figure_matplotlib(any_uri, files, tmp_path):
@@ -256,3 +266,12 @@ def test_download_all_of_a_run_without_artifacts_is_an_empty_folder(any_uri, tmp
 def test_create_experiment_rejects_non_local_artifact_locations(any_uri, bad):
     with pytest.raises(InvalidParameterError, match="artifact_location"):
         TrackingClient().create_experiment("remote", artifact_location=bad)
+
+
+def test_yaml_without_pyyaml_is_a_clear_error(any_uri, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "yaml", None)  # makes `import yaml` fail
+    with nbtrack.start_run() as run:
+        with pytest.raises(InvalidParameterError, match="PyYAML"):
+            nbtrack.log_dict({"a": 1}, "config.yaml")
+        nbtrack.log_dict({"a": 1}, "config.json")
+    assert [a.path for a in TrackingClient().list_artifacts(run.run_id)] == ["config.json"]
