@@ -2,6 +2,7 @@ import * as React from 'react';
 
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 
 import { CompareRuns } from './compare';
 import { ModelsView } from './models';
@@ -15,14 +16,26 @@ type View =
   | { kind: 'compare'; runIds: string[] }
   | { kind: 'models' };
 
-function Panel({ tracker }: { tracker: INotebookTracker | null }): JSX.Element {
+interface IPanelProps {
+  tracker: INotebookTracker | null;
+  /** Whether the sidebar is showing: reload on show, poll only while shown. */
+  visible: boolean;
+}
+
+function Panel({ tracker, visible }: IPanelProps): JSX.Element {
   const [view, setView] = React.useState<View>({ kind: 'runs' });
   const [runsState, setRunsState] = React.useState<IRunsState>({
     experimentId: '',
+    pinned: false,
     filter: '',
     selected: []
   });
   const [refreshToken, setRefreshToken] = React.useState(0);
+  React.useEffect(() => {
+    if (visible) {
+      setRefreshToken(t => t + 1);
+    }
+  }, [visible]);
   const openRun = (runId: string) => setView({ kind: 'run', runId });
   const tab = view.kind === 'models' ? 'models' : 'runs';
 
@@ -70,6 +83,7 @@ function Panel({ tracker }: { tracker: INotebookTracker | null }): JSX.Element {
             onOpenRun={openRun}
             onCompare={runIds => setView({ kind: 'compare', runIds })}
             refreshToken={refreshToken}
+            visible={visible}
           />
         )}
         {view.kind === 'run' && (
@@ -103,7 +117,17 @@ export class ExperimentsPanel extends ReactWidget {
     this.addClass('nbtrack-sidebar');
   }
 
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.update();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.update();
+  }
+
   protected render(): JSX.Element {
-    return <Panel tracker={this.tracker} />;
+    return <Panel tracker={this.tracker} visible={this.isVisible} />;
   }
 }

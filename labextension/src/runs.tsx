@@ -5,12 +5,16 @@ import { StatusBadge } from './badge';
 import { formatDuration, formatNumber, formatTime, isLive } from './format';
 import { errorMessage, useInterval, useLoader } from './hooks';
 
-/** How often the runs table reloads while a run is RUNNING. */
+/** How often the runs table reloads while a run is RUNNING... */
 export const POLL_MS = 3000;
+/** ...and otherwise while the panel is visible, so runs a kernel starts show up. */
+export const IDLE_POLL_MS = 10000;
 const METRIC_COLUMNS = 3;
 
 export interface IRunsState {
   experimentId: string;
+  /** True once the user picked an experiment; until then the newest one is followed. */
+  pinned: boolean;
   filter: string;
   selected: string[];
 }
@@ -21,6 +25,7 @@ export interface IRunsListProps {
   onOpenRun: (runId: string) => void;
   onCompare: (runIds: string[]) => void;
   refreshToken: number;
+  visible: boolean;
 }
 
 /** The most recently created experiment: where a new notebook's runs most likely go. */
@@ -60,12 +65,23 @@ export function RunsList(props: IRunsListProps): JSX.Element {
   React.useEffect(() => {
     void reload();
   }, [reload, props.refreshToken]);
-  useInterval(() => void reload(), runs.some(isLive) ? POLL_MS : null);
+  const live = runs.some(isLive);
+  useInterval(() => {
+    void reload();
+    if (!live) {
+      experiments.reload();
+    }
+  }, props.visible ? (live ? POLL_MS : IDLE_POLL_MS) : null);
 
   React.useEffect(() => {
     const list = experiments.value;
-    if (list && list.length && !list.some(e => e.experiment_id === state.experimentId)) {
-      onChange({ ...state, experimentId: newest(list).experiment_id, selected: [] });
+    if (!list || !list.length) {
+      return;
+    }
+    const known = list.some(e => e.experiment_id === state.experimentId);
+    const follow = newest(list).experiment_id;
+    if ((!known || !state.pinned) && follow !== state.experimentId) {
+      onChange({ ...state, experimentId: follow, pinned: false, selected: [] });
     }
   }, [experiments.value]);
 
@@ -82,7 +98,7 @@ export function RunsList(props: IRunsListProps): JSX.Element {
       <ExperimentPicker
         experiments={experiments.value ?? []}
         value={state.experimentId}
-        onSelect={id => onChange({ ...state, experimentId: id, selected: [] })}
+        onSelect={id => onChange({ ...state, experimentId: id, pinned: true, selected: [] })}
       />
       <form
         className="nbtrack-filter"
