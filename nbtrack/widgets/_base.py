@@ -29,9 +29,10 @@ log = logging.getLogger("nbtrack.widgets")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Panels shown in this kernel whose twin may need refreshing at the end of a cell.
-_SHOWN: "weakref.WeakSet[PanelBase]" = weakref.WeakSet()
-_HOOKED_SHELLS: "weakref.WeakSet[Any]" = weakref.WeakSet()
+#: Shown panels whose twin must be refreshed when the current cell ends.
+_PENDING: "weakref.WeakSet[PanelBase]" = weakref.WeakSet()
+#: The shell our one-shot post_run_cell hook is registered on (None: not registered).
+_hooked_shell: Any = None
 
 
 def resolve_client(client: TrackingClient | None) -> TrackingClient:
@@ -68,25 +69,51 @@ def guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _unhook() -> None:
+    global _hooked_shell
+    if _hooked_shell is not None:
+        try:
+            _hooked_shell.events.unregister("post_run_cell", _on_post_run_cell)
+        except ValueError:  # already gone (the shell was reset)
+            pass
+        _hooked_shell = None
+
+
 def _on_post_run_cell(*_: Any) -> None:
-    for panel in list(_SHOWN):
+    """One-shot end-of-cell hook: refresh the twins that changed, then unregister.
+
+    The hook exists only while some twin is out of date, so shells (and tests that check the
+    registered callbacks) are left as they were once every panel is current.
+    """
+    panels = list(_PENDING)
+    _PENDING.clear()
+    _unhook()
+    for panel in panels:
         try:
             panel._cell_finished()
         except Exception:  # noqa: BLE001 - a hook error would be shown after every cell
             log.exception("nbtrack panel %s: end-of-cell refresh failed", type(panel).__name__)
 
 
-def _hook_cell_end() -> None:
-    """Register the end-of-cell twin refresh once per IPython shell."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return
+def _schedule_refresh(panel: "PanelBase") -> None:
+    """Refresh ``panel``'s twin when the running cell ends."""
+    global _hooked_shell
+    from IPython import get_ipython
+
     shell = get_ipython()
-    if shell is None or shell in _HOOKED_SHELLS:
+    if shell is None:
         return
-    shell.events.register("post_run_cell", _on_post_run_cell)
-    _HOOKED_SHELLS.add(shell)
+    _PENDING.add(panel)
+    if _hooked_shell is not shell:
+        _unhook()
+        shell.events.register("post_run_cell", _on_post_run_cell)
+        _hooked_shell = shell
+
+
+def _unschedule_refresh(panel: "PanelBase") -> None:
+    _PENDING.discard(panel)
+    if not _PENDING:
+        _unhook()
 
 
 class PanelBase(w.VBox):
@@ -96,6 +123,9 @@ class PanelBase(w.VBox):
     :meth:`static_html` (and :meth:`static_svg` for charts), and call :meth:`mark_changed`
     whenever what the twin shows has changed.
     """
+
+    _display_id: str | None = None
+    _twin_stale = True
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -147,12 +177,17 @@ class PanelBase(w.VBox):
         return self.status.value or ""
 
     def mark_changed(self) -> None:
-        """Note that the twin no longer matches the panel."""
+        """Note that the twin no longer matches the panel (it is refreshed at cell end)."""
         self._twin_stale = True
+        if self._display_id is not None:
+            _schedule_refresh(self)
 
     def refresh_twin(self, force: bool = False) -> None:
         """Re-publish the twin if the panel is shown and changed since the last publish."""
-        if self._display_id is None or not (self._twin_stale or force):
+        if self._display_id is None:
+            return
+        _unschedule_refresh(self)
+        if not (self._twin_stale or force):
             return
         self._twin_stale = False
         update_display(self.twin_bundle(), raw=True, display_id=self._display_id)
@@ -167,8 +202,6 @@ class PanelBase(w.VBox):
         self._display_id = self._display_id or f"nbtrack-{self._uid}"
         self._twin_stale = False
         display(self.twin_bundle(), raw=True, display_id=self._display_id)
-        _SHOWN.add(self)
-        _hook_cell_end()
 
     def show(self) -> None:
         """Display the panel (widget and static twin) in the current output."""

@@ -40,7 +40,7 @@ class GroupChart:
         self.x_scale = bq.LinearScale()
         self.y_scale = self._make_y_scale(log_y)
         self.x_axis = bq.Axis(scale=self.x_scale, label="step", grid_lines="none")
-        self.y_axis = bq.Axis(scale=self.y_scale, orientation="vertical", tick_format=".3g",
+        self.y_axis = bq.Axis(scale=self.y_scale, side="left", tick_format=".3g",
                               grid_lines="dashed")
         self.figure = bq.Figure(
             title=group, marks=[], axes=[self.x_axis, self.y_axis], animation_duration=0,

@@ -130,7 +130,7 @@ class RunComparison(PanelBase):
         self.history_figure = bq.Figure(
             marks=self.history_lines, animation_duration=0, legend_location="top-right",
             axes=[bq.Axis(scale=self._x, label="step"),
-                  bq.Axis(scale=self._y, orientation="vertical", tick_format=".3g")],
+                  bq.Axis(scale=self._y, side="left", tick_format=".3g")],
             layout=w.Layout(width="100%", height="280px"),
         )
 

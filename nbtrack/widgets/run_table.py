@@ -65,15 +65,18 @@ def _getter(column: Column, stale: set[str], now_ms: int) -> Callable[[Run], Any
     raise InvalidParameterError(f"Unknown column {key!r}: use {', '.join(BASE_COLUMNS)}, params.<key> or metrics.<key>")
 
 
-def _sort_value(value: Any) -> tuple[int, Any]:
-    """Numbers (params that parse as numbers too) before text; NaN after numbers."""
+def _sort_value(value: Any) -> tuple[int, Any] | None:
+    """Numbers (params that parse as numbers too) before text; None for missing or NaN."""
+    if value is None or value == "":
+        return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (1, 0.0) if isinstance(value, float) and math.isnan(value) else (0, value)
-    try:
         number = float(value)
-    except (TypeError, ValueError):
-        return (2, str(value))
-    return (1, 0.0) if math.isnan(number) else (0, number)
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return (1, str(value))
+    return None if math.isnan(number) else (0, number)
 
 
 class RunTable:
@@ -95,13 +98,12 @@ class RunTable:
         return self._runs
 
     def sort(self, column: str, descending: bool = False) -> None:
-        """Sort in place by ``column``; runs lacking the value go last in both directions."""
+        """Sort in place by ``column``; runs lacking the value (or NaN) go last either way."""
         get = self._getters.get(column) or _getter(Column(column), self.stale, self._now)
-        present = [(r, get(r)) for r in self._runs]
-        missing = [r for r, v in present if v is None or v == ""]
-        keyed = [(r, v) for r, v in present if not (v is None or v == "")]
-        keyed.sort(key=lambda rv: _sort_value(rv[1]), reverse=descending)
-        self._runs = [r for r, _ in keyed] + missing
+        keyed = [(r, _sort_value(get(r))) for r in self._runs]
+        present = [(r, k) for r, k in keyed if k is not None]
+        present.sort(key=lambda rk: rk[1], reverse=descending)
+        self._runs = [r for r, _ in present] + [r for r, k in keyed if k is None]
 
     def page_count(self, page_size: int) -> int:
         return max(1, math.ceil(len(self._runs) / page_size))

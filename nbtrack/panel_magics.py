@@ -1,0 +1,93 @@
+"""Magics that display the notebook panels (registered by ``%load_ext nbtrack``).
+
+ipywidgets and bqplot are imported inside the magic bodies, so loading the extension stays
+cheap. Each magic displays its panel (widget plus static twin) and returns nothing.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from .errors import NbtrackError
+
+__all__ = ["PanelMagics"]
+
+
+def _parse(magic: Any, line: str) -> Any:
+    """Parse a magic line; argparse's exit becomes a UsageError (shown without traceback)."""
+    try:
+        return parse_argstring(magic, line)
+    except UsageError:
+        raise
+    except (SystemExit, ValueError) as exc:
+        raise UsageError(f"cannot parse {line!r}: {exc}") from None
+
+
+def _show(make: Any) -> None:
+    """Build a panel and display it; nbtrack errors (unknown ids, bad input) are UsageErrors."""
+    try:
+        panel = make()
+    except NbtrackError as exc:
+        raise UsageError(str(exc)) from None
+    display(panel)
+
+
+@magics_class
+class PanelMagics(Magics):
+    """``%nbtrack_browse``, ``%nbtrack_compare``, ``%nbtrack_registry``."""
+
+    @magic_arguments()
+    @argument("experiment", nargs="?", default=None,
+              help="Experiment name or id (quote names with spaces); default: the newest one.")
+    @argument("--page-size", type=int, default=50, help="Rows per page, 1 to 200 (default 50).")
+    @line_magic
+    def nbtrack_browse(self, line: str = "") -> None:
+        """Browse the runs of an experiment: filter, sort, page, select and compare.
+
+        Examples::
+
+            %nbtrack_browse
+            %nbtrack_browse "my experiment" --page-size 100
+        """
+        args = _parse(self.nbtrack_browse, line)
+        from .widgets import ExperimentBrowser
+
+        _show(lambda: ExperimentBrowser(experiment=args.experiment, page_size=args.page_size))
+
+    @magic_arguments()
+    @argument("run_ids", nargs="*", help="Two or more run ids.")
+    @line_magic
+    def nbtrack_compare(self, line: str = "") -> None:
+        """Compare runs side by side: params, latest metrics, histories, parallel coordinates.
+
+        Example::
+
+            %nbtrack_compare 3f2a9c... 8b41d0...
+        """
+        args = _parse(self.nbtrack_compare, line)
+        if len(args.run_ids) < 2:
+            raise UsageError("%nbtrack_compare needs at least two run ids, e.g. "
+                             "%nbtrack_compare RUN_ID_1 RUN_ID_2")
+        from .widgets import RunComparison
+
+        _show(lambda: RunComparison(args.run_ids))
+
+    @magic_arguments()
+    @argument("model", nargs="?", default=None,
+              help="Registered model name (quote names with spaces); default: the first one.")
+    @line_magic
+    def nbtrack_registry(self, line: str = "") -> None:
+        """Show registered models: versions, stages, aliases, audit trail and promotion buttons.
+
+        Example::
+
+            %nbtrack_registry iris-classifier
+        """
+        args = _parse(self.nbtrack_registry, line)
+        from .widgets import RegistryPanel
+
+        _show(lambda: RegistryPanel(model=args.model))
