@@ -226,16 +226,21 @@ def imported_package_versions(modules: Mapping[str, Any] | None = None) -> dict[
     if "dists" not in _CACHE:
         _CACHE["dists"] = metadata.packages_distributions()
     dists: Mapping[str, list[str]] = _CACHE["dists"]
+    # An imported module keeps its version for the session, so each lookup is done once.
+    known: dict[str, str | None] = _CACHE.setdefault("versions", {})
     names = modules if modules is not None else dict(sys.modules)
     versions: dict[str, str] = {}
     for name in names:
         if "." in name or name.startswith("_") or name in sys.stdlib_module_names:
             continue
         for dist in dists.get(name, ()):
-            try:
-                versions[dist] = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                continue
+            if dist not in known:
+                try:
+                    known[dist] = metadata.version(dist)
+                except metadata.PackageNotFoundError:
+                    known[dist] = None
+            if known[dist] is not None:
+                versions[dist] = known[dist]
     return dict(sorted(versions.items(), key=lambda kv: kv[0].lower()))
 
 

@@ -255,6 +255,19 @@ def test_live_without_keys_summarises_every_metric(ip, client, capsys, monkeypat
     assert "a: 1 points" in out and "b: 1 points" in out
 
 
+def test_live_with_the_widget_follows_the_run_and_is_finalized(ip, client, capsys):
+    from ipywidgets.widgets.widget import _instances  # every live widget, by model id
+
+    from nbtrack.widgets import LiveCurves
+
+    assert ip.run_cell(f"%%track_run watched --live loss\n{TRAIN}").success
+    run_id = all_runs(client)[0].info.run_id
+    [live] = [w for w in _instances.values() if isinstance(w, LiveCurves) and w.run_id == run_id]
+    assert live.finalized and live.point_count("loss") == 5
+    assert "<LiveCurves: static view>" in capsys.readouterr().out
+    live.close()
+
+
 # -- nesting ------------------------------------------------------------------------------------
 def test_nested_cell_run_sits_under_the_line_run(ip, client):
     ip.run_line_magic("track_run", "parent")

@@ -1,0 +1,117 @@
+"""The notebook path, as a kernel started by a real Jupyter server sees it."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from jupyter_client import BlockingKernelClient
+
+from .conftest import runs_by_name
+
+TOKEN = "nbtrack-test-token"
+WAIT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, what: str, timeout: float = WAIT_S):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+
+
+def api(url: str, method: str = "GET", body: dict | None = None):
+    request = urllib.request.Request(
+        url, method=method, data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def server(store_uri, tmp_path, monkeypatch):
+    """A real `jupyter server` subprocess with its own runtime dir; yields (base url, root, runtime)."""
+    runtime, root = tmp_path / "runtime", tmp_path / "root"
+    runtime.mkdir()
+    (root / "project").mkdir(parents=True)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+         "--ServerApp.open_browser=False", "--ServerApp.port_retries=0", "--ServerApp.allow_root=True"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return bool(api(f"{base}/api/status"))
+        except OSError:
+            return proc.poll() is not None and pytest.fail("jupyter server exited")
+
+    try:
+        wait_for(up, "the jupyter server")
+        yield base, root, runtime
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_in_kernel(kc: BlockingKernelClient, code: str) -> str:
+    """Execute ``code`` and return its stdout; fail on an error reply."""
+    out: list[str] = []
+
+    def collect(msg):
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+
+    reply = kc.execute_interactive(code, timeout=WAIT_S, output_hook=collect)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(out)
+
+
+def test_kernel_finds_its_notebook_via_env_and_via_the_sessions_api(server, client):
+    base, root, runtime = server
+    session = api(f"{base}/api/sessions", "POST", {
+        "path": "project/train.ipynb", "name": "train.ipynb", "type": "notebook",
+        "kernel": {"name": "python3"}})
+    connection = runtime / f"kernel-{session['kernel']['id']}.json"
+    wait_for(connection.exists, "the kernel connection file")
+    kc = BlockingKernelClient(connection_file=str(connection))
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=WAIT_S)
+        expected = str(root / "project" / "train.ipynb")
+        seen = run_in_kernel(kc, "import os; print(os.environ.get('JPY_SESSION_NAME'))").strip()
+        assert seen == expected  # what JupyterLab's server hands the kernel
+        # Without the variable (older servers), the sessions API of the running server is asked.
+        probe = ("del os.environ['JPY_SESSION_NAME']\n"
+                 "from nbtrack import capture\nprint(capture.find_notebook_path({}))")
+        assert run_in_kernel(kc, probe).strip() == expected
+        run_in_kernel(kc, "%load_ext nbtrack")
+        run_in_kernel(kc, "%%track_run located\nx = 1")
+    finally:
+        kc.stop_channels()
+    run = runs_by_name(client)["located"]
+    assert run.data.tags["nbtrack.notebook"] == run.data.tags["mlflow.source.name"] == expected
+    assert Path(run.data.tags["nbtrack.notebook"]).parent == root / "project"
