@@ -306,8 +306,8 @@ class TrackingMagics(Magics):
                 client.log_batch(run_id, params=[Param(k, v) for k, v in req.params.items()])
             for path, text in snap.artifacts.items():
                 client.log_text(run_id, text, path)
-        except BaseException:
-            nbtrack.end_run(RunStatus.FAILED)
+        except BaseException as exc:
+            nbtrack.end_run(_outcome(exc))
             raise
         return run_id, active.info.run_id if active is not None else None
 

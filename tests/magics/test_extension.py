@@ -13,7 +13,8 @@ from nbtrack.entities import RunStatus
 from .conftest import all_runs, python_env
 
 OUR_MAGICS = {
-    "line": {"track_run", "log_params", "log_metrics", "set_tags", "track_experiment"},
+    "line": {"track_run", "log_params", "log_metrics", "set_tags", "track_experiment",
+             "nbtrack_browse", "nbtrack_compare", "nbtrack_registry"},  # the last three: panels
     "cell": {"track_run"},
 }
 
@@ -32,7 +33,7 @@ def test_load_registers_magics_and_unload_removes_everything(shell, store_uri):
     assert callbacks(shell) == before
     for kind, names in OUR_MAGICS.items():
         assert not names & set(shell.magics_manager.magics[kind])
-    assert "TrackingMagics" not in shell.magics_manager.registry
+    assert not {"TrackingMagics", "PanelMagics"} & set(shell.magics_manager.registry)
 
 
 def test_reload_and_double_load_leave_one_set_of_hooks(shell, store_uri):
