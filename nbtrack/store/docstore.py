@@ -290,16 +290,18 @@ class DocStore:
                     doc["params"][key] = value
                 doc["tags"].update(tags or {})
 
-            new_params = {k: v for k, v in (params or {}).items()}
-            if new_params and not tags:
-                current = self._run_doc(run_id)["params"]
-                if all(current.get(k) == v for k, v in new_params.items()):
-                    new_params = {}  # same value again: a no-op, no write
-            if new_params or tags:
+            if tags or not self._params_already_logged(run_id, params or {}):
                 self._change_run(run_id, change)
         if metrics:
             self._check_writable(run_id)
             self._buffer.add(run_id, list(metrics))
+
+    def _params_already_logged(self, run_id: str, params: Mapping[str, str]) -> bool:
+        """True when every param already has this value (a no-op that needs no write)."""
+        doc = self._run_doc(run_id)
+        if doc["lifecycle_stage"] != LifecycleStage.ACTIVE:
+            return False  # let the locked update raise RunStateError
+        return all(doc["params"].get(k) == v for k, v in params.items())
 
     def delete_tag(self, run_id: str, key: str) -> None:
         def change(doc: dict[str, Any]) -> None:

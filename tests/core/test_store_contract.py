@@ -214,3 +214,11 @@ def test_other_instance_sees_commits(tmp_path):
     assert b.get_run(rid).data.metrics == {"m": 1.0}
     a.log_batch(rid, tags={"t": "x"})
     assert b.get_run(rid).data.tags == {"t": "x"}
+
+
+def test_same_param_on_deleted_run_is_refused(store):
+    rid = _run(store).info.run_id
+    store.log_batch(rid, params={"a": "1"})
+    store.update_run(rid, lifecycle_stage=LifecycleStage.DELETED)
+    with pytest.raises(RunStateError, match="deleted"):
+        store.log_batch(rid, params={"a": "1"})
