@@ -5,11 +5,12 @@ cheap. Each magic displays its panel (widget plus static twin) and returns nothi
 """
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
 from .errors import NbtrackError
@@ -18,13 +19,12 @@ __all__ = ["PanelMagics"]
 
 
 def _parse(magic: Any, line: str) -> Any:
-    """Parse a magic line; argparse's exit becomes a UsageError (shown without traceback)."""
+    """Parse a magic line shell-style (quotes group words); bad input is a UsageError."""
     try:
-        return parse_argstring(magic, line)
-    except UsageError:
-        raise
-    except (SystemExit, ValueError) as exc:
-        raise UsageError(f"cannot parse {line!r}: {exc}") from None
+        words = shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"cannot split {line!r}: {exc}") from None
+    return magic.parser.parse_args(words)
 
 
 def _show(make: Any) -> None:

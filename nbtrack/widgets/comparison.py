@@ -143,7 +143,7 @@ class RunComparison(PanelBase):
         return series
 
     def _draw_history(self) -> None:
-        self.history_figure.title = self.history_metric
+        self.history_figure.title = self.history_metric or ""
         for mark, s in zip(self.history_lines, self._history_series()):
             x, y = np.asarray(s.xs, dtype=float), np.asarray(s.ys, dtype=float)
             keep = np.isfinite(y)
@@ -161,7 +161,7 @@ class RunComparison(PanelBase):
                              [r.data.metrics.get(self.parallel_metric) for r in self.runs]))
         if not axes:
             return '<div style="color:#868e96;">no params or metrics to plot</div>'
-        return parallel_coordinates_svg(axes, self.labels, title="Params vs " + self.parallel_metric)
+        return parallel_coordinates_svg(axes, self.labels, title=f"Params vs {self.parallel_metric or ''}")
 
     @guarded
     def _on_history_metric(self, _: dict[str, Any]) -> None:

@@ -120,6 +120,8 @@ class LiveCurves(PanelBase):
                 trace = traces[m.key] = Trace()
             trace.steps.append(m.step)
             trace.values.append(m.value)
+        if not self._twin_stale:
+            self.mark_changed()  # once per cell: the twin catches up when the cell ends
         if time.monotonic() - self._last_draw >= self._interval:
             self.redraw()
 
