@@ -38,19 +38,34 @@ def _template_run(a: Any, exp_id: str) -> str:
     return run_id
 
 
-def fill(a: Any, exp_id: str, runs: int, per_run: int) -> None:
-    """Add ``runs`` finished runs of ``per_run`` points each to the store behind ``a.uri``."""
+def fill(a: Any, exp_id: str, runs: int, per_run: int) -> str:
+    """Add ``runs`` finished runs of ``per_run`` points each to the store behind ``a.uri``.
+
+    Returns how it was done, for the report.
+    """
     template = _template_run(a, exp_id)
     parsed = urlparse(a.uri)
     if parsed.scheme == "sqlite":
         _fill_sqlite(parsed.path, template, runs, per_run)
+        method = "bulk SQL copies of an API-written template run"
     elif parsed.scheme == "file":
         _fill_files(Path(parsed.path) / exp_id / template, runs, per_run)
+        method = "file copies of an API-written template run"
     else:
-        raise ValueError(f"cannot bulk-fill {a.uri!r}: expected sqlite:/// or file:// URI")
-    check = a.client.search_runs([exp_id], max_results=runs + 1)
-    if len(check) < min(runs, 1000):
-        raise RuntimeError(f"bulk fill wrote {len(check)} readable runs, expected {runs}")
+        raise ValueError(f"cannot bulk-fill {a.uri!r}: expected a sqlite:/// or file:// URI")
+    _check(a, exp_id, runs, per_run)
+    return method
+
+
+def _check(a: Any, exp_id: str, runs: int, per_run: int) -> None:
+    """MLflow itself must read the copies back: run count, params and a full history."""
+    found = a.client.search_runs([exp_id], max_results=min(runs + 1, 50000))
+    if len(found) != runs + 1:
+        raise RuntimeError(f"bulk fill: MLflow sees {len(found)} runs, expected {runs + 1}")
+    copy = a.client.get_run(_new_ids(runs)[-1])
+    history = a.client.get_metric_history(copy.info.run_id, "loss")
+    if len(copy.data.params) != 10 or len(history) != (per_run + 1) // 2:
+        raise RuntimeError(f"bulk fill: run {copy.info.run_id} reads back incomplete")
 
 
 def _fill_sqlite(db_path: str, template: str, runs: int, per_run: int) -> None:

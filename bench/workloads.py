@@ -150,12 +150,12 @@ def bigstore_setup(a: Adapter, runs: int = 5000, points: int = 1_000_000) -> dic
     if a.name == "mlflow":
         import mlflow_bulk
 
-        mlflow_bulk.fill(a, exp_id, runs, per_run)
+        method = mlflow_bulk.fill(a, exp_id, runs, per_run)
     else:
         _fill_with_api(a, exp_id, runs, per_run)
+        method = "client API: create_run, one log_batch per run, set_terminated"
     a.flush()
-    return {"setup_s": _clock() - t0, "runs": runs, "points": per_run * runs,
-            "method": "bulk SQL / file copy" if a.name == "mlflow" else "client.log_batch"}
+    return {"setup_s": _clock() - t0, "runs": runs, "points": per_run * runs, "method": method}
 
 
 def _fill_with_api(a: Adapter, exp_id: str, runs: int, per_run: int) -> None:
@@ -214,9 +214,9 @@ def main(argv: list[str]) -> None:
     if len(argv) < 3 or argv[1] not in WORKLOADS:
         raise SystemExit(f"usage: workloads.py LIB {{{'|'.join(WORKLOADS)}}} URI [name=value ...]")
     lib, workload, uri = argv[:3]
-    adapter = load_adapter(lib, uri)
     fn = WORKLOADS[workload]
-    result = fn(adapter, **_parse_kwargs(fn, argv[3:]))
+    kwargs = _parse_kwargs(fn, argv[3:])
+    result = fn(load_adapter(lib, uri), **kwargs)
     print(json.dumps(result))
 
 
