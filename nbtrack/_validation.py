@@ -1,7 +1,6 @@
 """Input rules shared by every entry point (MLflow's, stricter where MLflow loses data)."""
 from __future__ import annotations
 
-import math
 import numbers
 import posixpath
 import re
@@ -53,24 +52,22 @@ def validate_key(key: Any, kind: str = "metric") -> str:
     return key
 
 
-def validate_param_value(key: str, value: Any) -> str:
+def _validate_text(kind: str, key: str, value: Any, limit: int) -> str:
     text = str(value)
-    if len(text) > MAX_PARAM_VALUE_LENGTH:
+    if len(text) > limit:
         raise InvalidParameterError(
-            f"Param {key!r} value is {len(text)} characters; the limit is "
-            f"{MAX_PARAM_VALUE_LENGTH}. Log long text with nbtrack.log_text() instead."
+            f"{kind} {key!r} value is {len(text)} characters; the limit is {limit}. "
+            "Log long text with nbtrack.log_text() instead."
         )
     return text
+
+
+def validate_param_value(key: str, value: Any) -> str:
+    return _validate_text("Param", key, value, MAX_PARAM_VALUE_LENGTH)
 
 
 def validate_tag_value(key: str, value: Any) -> str:
-    text = str(value)
-    if len(text) > MAX_TAG_VALUE_LENGTH:
-        raise InvalidParameterError(
-            f"Tag {key!r} value is {len(text)} characters; the limit is "
-            f"{MAX_TAG_VALUE_LENGTH}. Log long text with nbtrack.log_text() instead."
-        )
-    return text
+    return _validate_text("Tag", key, value, MAX_TAG_VALUE_LENGTH)
 
 
 def validate_metric_value(key: str, value: Any) -> float:
@@ -149,7 +146,3 @@ def validate_max_results(max_results: Any) -> int:
             f"max_results must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {max_results!r}"
         )
     return int(max_results)
-
-
-def is_finite(value: float) -> bool:
-    return math.isfinite(value)
