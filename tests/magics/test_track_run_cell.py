@@ -255,6 +255,7 @@ def test_live_without_keys_summarises_every_metric(ip, client, capsys, monkeypat
     assert "a: 1 points" in out and "b: 1 points" in out
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:bqscales")
 def test_live_with_the_widget_follows_the_run_and_is_finalized(ip, client, capsys):
     from ipywidgets.widgets.widget import _instances  # every live widget, by model id
 
