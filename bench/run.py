@@ -31,7 +31,7 @@ VENV_PY = VENV / "bin" / "python"
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
-from report import Row, machine_lines, render_table, splice_readme  # noqa: E402
+from report import Row, load_average, machine_lines, render_table, splice_readme  # noqa: E402
 
 __all__ = ["main"]
 
@@ -284,14 +284,17 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown workloads {sorted(unknown)}: choose from {list(BENCHES)}")
     ensure_venv()
     sizes = QUICK if opts.quick else Sizes()
-    started, rows, raw = time.perf_counter(), [], {}
+    started, rows, raw, load = time.perf_counter(), [], {}, load_average()
     for name in chosen:
         t0 = time.perf_counter()
         rows += BENCHES[name](backends(), sizes, raw)
         print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
     wall = time.perf_counter() - started
     date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    block = render_table(rows) + "\n\n" + machine_lines(versions(), date, wall)
+    repeats = (f"medians of {sizes.repeat} fresh processes (setup-heavy workloads: "
+               f"{sizes.repeat_heavy}; import: {sizes.import_repeat})")
+    block = (render_table(rows) + f"\n\n- {repeats}\n"
+             + machine_lines(versions(), date, wall, f"{load} / {load_average()}"))
     print(block)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(raw, indent=1))
