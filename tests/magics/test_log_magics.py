@@ -114,6 +114,17 @@ def test_set_tags_bad_input(ip, client, run, line, message):
         ip.run_line_magic("set_tags", line)
 
 
+@pytest.mark.parametrize("magic", ["set_tags", "log_params", "log_metrics"])
+def test_unbalanced_quotes_are_a_usage_error(ip, run, magic):
+    with pytest.raises(UsageError, match="cannot split .*No closing quotation"):
+        ip.run_line_magic(magic, 'note="unclosed')
+
+
+def test_backslashes_are_kept(ip, client, run):
+    ip.run_line_magic("set_tags", r"path=C:\data\runs")
+    assert client.get_run(run).data.tags["path"] == r"C:\data\runs"
+
+
 def test_set_tags_without_a_run(ip):
     with pytest.raises(UsageError, match="no active run"):
         ip.run_line_magic("set_tags", "a=b")

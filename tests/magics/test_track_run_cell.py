@@ -255,6 +255,15 @@ def test_live_without_keys_summarises_every_metric(ip, client, capsys, monkeypat
     assert "a: 1 points" in out and "b: 1 points" in out
 
 
+def test_live_summary_names_metrics_that_never_came(ip, client, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "nbtrack.widgets", None)
+    assert ip.run_cell("%%track_run quiet --live acc,loss\npass").success
+    out = capsys.readouterr().out
+    assert "acc: no points" in out and "loss: no points" in out
+    assert ip.run_cell("%%track_run silent --live\npass").success
+    assert "Metrics:\n  (none logged)" in capsys.readouterr().out
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:bqscales")
 def test_live_with_the_widget_follows_the_run_and_is_finalized(ip, client, capsys):
     from ipywidgets.widgets.widget import _instances  # every live widget, by model id
