@@ -65,3 +65,19 @@ def table_rows(markup: str) -> list[list[str]]:
     parser = _Text()
     parser.feed(markup)
     return parser.rows
+
+
+def div_blocks(markup: str, css_class: str) -> list[str]:
+    """Outer HTML of every ``<div>`` whose class list holds ``css_class`` (nesting-aware)."""
+    blocks = []
+    for start in (m.start() for m in re.finditer(r"<div\b[^>]*>", markup)):
+        attrs = elements(markup[start:markup.index(">", start) + 1], "div")
+        if not attrs or css_class not in attrs[0].get("class", "").split():
+            continue
+        depth = 0
+        for tag in re.finditer(r"<(/?)div\b[^>]*>", markup[start:]):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                blocks.append(markup[start:start + tag.end()])
+                break
+    return blocks
