@@ -156,7 +156,10 @@ export function transitionStage(
     {},
     {
       method: 'POST',
-      body: JSON.stringify({ stage, archive_existing_versions: archiveExisting })
+      body: JSON.stringify({
+        stage,
+        archive_existing_versions: archiveExisting
+      })
     }
   );
 }

@@ -19,10 +19,10 @@ function unionKeys(runs: IRun[], pick: (run: IRun) => object): string[] {
 
 /** Side-by-side params and metrics of two or more runs; rows that differ are highlighted. */
 export function CompareRuns(props: ICompareProps): JSX.Element {
-  const runs = useLoader(() => Promise.all(props.runIds.map(getRun)), [
-    props.runIds.join(','),
-    props.refreshToken
-  ]);
+  const runs = useLoader(
+    () => Promise.all(props.runIds.map(getRun)),
+    [props.runIds.join(','), props.refreshToken]
+  );
   if (!runs.value) {
     return <div className="nbtrack-error">{runs.error ?? 'Loading…'}</div>;
   }
@@ -49,7 +49,10 @@ export function CompareRuns(props: ICompareProps): JSX.Element {
             <th />
             {list.map(run => (
               <th key={run.info.run_id}>
-                <a className="nbtrack-link" onClick={() => props.onOpenRun(run.info.run_id)}>
+                <a
+                  className="nbtrack-link"
+                  onClick={() => props.onOpenRun(run.info.run_id)}
+                >
                   {run.info.run_name}
                 </a>
               </th>
@@ -70,13 +73,21 @@ export function CompareRuns(props: ICompareProps): JSX.Element {
             <th colSpan={list.length + 1}>Params</th>
           </tr>
           {unionKeys(list, r => r.data.params).map(key =>
-            row(key, list.map(r => r.data.params[key] ?? ''), 'params')
+            row(
+              key,
+              list.map(r => r.data.params[key] ?? ''),
+              'params'
+            )
           )}
           <tr className="nbtrack-group">
             <th colSpan={list.length + 1}>Metrics</th>
           </tr>
           {unionKeys(list, r => r.data.metrics).map(key =>
-            row(key, list.map(r => formatNumber(r.data.metrics[key])), 'metrics')
+            row(
+              key,
+              list.map(r => formatNumber(r.data.metrics[key])),
+              'metrics'
+            )
           )}
         </tbody>
       </table>

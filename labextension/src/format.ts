@@ -26,7 +26,7 @@ export function formatNumber(value: JsonNumber | undefined): string {
     return String(num);
   }
   return Math.abs(num) >= 1e-3 && Math.abs(num) < 1e6
-    ? num.toPrecision(4)
+    ? String(Number(num.toPrecision(4)))
     : num.toExponential(3);
 }
 
@@ -40,6 +40,16 @@ export function formatTime(ms: number | null): string {
     `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
     `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
   );
+}
+
+/** Compact start time for tables: HH:MM:SS today, else MM-DD HH:MM (full time in a title). */
+export function formatShortTime(ms: number | null): string {
+  if (!ms) {
+    return '';
+  }
+  const full = formatTime(ms);
+  const sameDay = new Date(ms).toDateString() === new Date().toDateString();
+  return sameDay ? full.slice(11) : full.slice(5, 16);
 }
 
 export function formatDuration(run: IRun): string {

@@ -13,12 +13,16 @@ const ICON_SVG =
   '<path class="jp-icon3" fill="#616161" d="M3 20h18v2H3zM5 12h3v6H5zm5-5h3v11h-3zm5 3h3v8h-3zM16 2l4 4-1.4 1.4L17 5.8V9h-2V5.8l-1.6 1.6L12 6z"/>' +
   '</svg>';
 
-export const experimentsIcon = new LabIcon({ name: 'nbtrack:experiments', svgstr: ICON_SVG });
+export const experimentsIcon = new LabIcon({
+  name: 'nbtrack:experiments',
+  svgstr: ICON_SVG
+});
 
 /** Adds the "Experiments" panel of nbtrack to the left sidebar. */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'nbtrack:sidebar',
-  description: 'Browse nbtrack experiments, runs and registered models beside the notebook.',
+  description:
+    'Browse nbtrack experiments, runs and registered models beside the notebook.',
   autoStart: true,
   optional: [INotebookTracker, ILayoutRestorer],
   activate: (

@@ -24,7 +24,10 @@ export function ModelsView(props: IModelsProps): JSX.Element {
   if (open) {
     return (
       <div className="nbtrack-models">
-        <button className="jp-Button jp-mod-styled" onClick={() => setOpen(null)}>
+        <button
+          className="jp-Button jp-mod-styled"
+          onClick={() => setOpen(null)}
+        >
           ← All models
         </button>
         <ModelDetail name={open} {...props} />
@@ -75,7 +78,10 @@ const ACTIONS: [string, string, string][] = [
 function ModelDetail(props: IModelsProps & { name: string }): JSX.Element {
   const [tick, setTick] = React.useState(0);
   const [error, setError] = React.useState<string | null>(null);
-  const detail = useLoader(() => getModel(props.name), [props.name, props.refreshToken, tick]);
+  const detail = useLoader(
+    () => getModel(props.name),
+    [props.name, props.refreshToken, tick]
+  );
   const act = (action: Promise<unknown>) =>
     action.then(
       () => {
@@ -111,7 +117,9 @@ function ModelDetail(props: IModelsProps & { name: string }): JSX.Element {
             <VersionRow
               key={v.version}
               version={v}
-              onStage={stage => act(transitionStage(model.name, v.version, stage))}
+              onStage={stage =>
+                act(transitionStage(model.name, v.version, stage))
+              }
               onInsertCode={() => props.onInsertCode(model.name, v.version)}
             />
           ))}
@@ -135,25 +143,33 @@ function VersionRow(props: {
 }): JSX.Element {
   const v = props.version;
   return (
-    <tr data-testid="version-row" data-version={v.version} data-stage={v.current_stage}>
+    <tr
+      data-testid="version-row"
+      data-version={v.version}
+      data-stage={v.current_stage}
+    >
       <td>v{v.version}</td>
       <td>
-        <span className={`nbtrack-stage nbtrack-stage-${v.current_stage.toLowerCase()}`}>
+        <span
+          className={`nbtrack-stage nbtrack-stage-${v.current_stage.toLowerCase()}`}
+        >
           {v.current_stage}
         </span>
       </td>
       <td>{v.aliases.map(a => `@${a}`).join(' ')}</td>
       <td className="nbtrack-buttons">
-        {ACTIONS.filter(([stage]) => stage !== v.current_stage).map(([stage, label, id]) => (
-          <button
-            key={stage}
-            className="jp-Button jp-mod-styled"
-            data-testid={id}
-            onClick={() => props.onStage(stage)}
-          >
-            {label}
-          </button>
-        ))}
+        {ACTIONS.filter(([stage]) => stage !== v.current_stage).map(
+          ([stage, label, id]) => (
+            <button
+              key={stage}
+              className="jp-Button jp-mod-styled"
+              data-testid={id}
+              onClick={() => props.onStage(stage)}
+            >
+              {label}
+            </button>
+          )
+        )}
         <button
           className="jp-Button jp-mod-styled"
           data-testid="insert-model-code"
@@ -181,7 +197,11 @@ function AliasForm(props: {
       {Object.entries(props.aliases).map(([name, v]) => (
         <span key={name} className="nbtrack-alias" data-testid="alias">
           @{name} → v{v}{' '}
-          <a className="nbtrack-link" title="Remove alias" onClick={() => props.onDelete(name)}>
+          <a
+            className="nbtrack-link"
+            title="Remove alias"
+            onClick={() => props.onDelete(name)}
+          >
             ✕
           </a>
         </span>
@@ -222,8 +242,17 @@ function AliasForm(props: {
   );
 }
 
+const MAX_AUDIT_TEXT = 60;
+
+/** A short text for an audit ``before``/``after`` value (full JSON in the tooltip). */
 function describe(value: unknown): string {
-  return value === null || value === undefined ? '–' : typeof value === 'string' ? value : JSON.stringify(value);
+  if (value === null || value === undefined) {
+    return '–';
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > MAX_AUDIT_TEXT
+    ? `${text.slice(0, MAX_AUDIT_TEXT)}…`
+    : text;
 }
 
 function AuditTrail({ events }: { events: IAuditEvent[] }): JSX.Element {
@@ -232,9 +261,13 @@ function AuditTrail({ events }: { events: IAuditEvent[] }): JSX.Element {
       <h4>Audit trail</h4>
       <ul data-testid="audit">
         {[...events].reverse().map((e, i) => (
-          <li key={i}>
+          <li
+            key={i}
+            title={JSON.stringify({ before: e.before, after: e.after })}
+          >
             {formatTime(e.timestamp)} · {e.user} · {e.action}
-            {e.version !== null ? ` v${e.version}` : ''}: {describe(e.before)} → {describe(e.after)}
+            {e.version !== null ? ` v${e.version}` : ''}: {describe(e.before)} →{' '}
+            {describe(e.after)}
           </li>
         ))}
       </ul>

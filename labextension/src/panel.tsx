@@ -90,11 +90,17 @@ function Panel({ tracker, visible }: IPanelProps): JSX.Element {
           <RunDetail
             runId={view.runId}
             refreshToken={refreshToken}
-            onInsertCode={runId => insertIntoActiveCell(tracker, runSnippet(runId))}
+            onInsertCode={runId =>
+              insertIntoActiveCell(tracker, runSnippet(runId))
+            }
           />
         )}
         {view.kind === 'compare' && (
-          <CompareRuns runIds={view.runIds} refreshToken={refreshToken} onOpenRun={openRun} />
+          <CompareRuns
+            runIds={view.runIds}
+            refreshToken={refreshToken}
+            onOpenRun={openRun}
+          />
         )}
         {view.kind === 'models' && (
           <ModelsView

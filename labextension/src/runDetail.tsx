@@ -10,7 +10,13 @@ import {
   listArtifacts
 } from './api';
 import { StatusBadge } from './badge';
-import { formatBytes, formatDuration, formatNumber, formatTime, isLive } from './format';
+import {
+  formatBytes,
+  formatDuration,
+  formatNumber,
+  formatTime,
+  isLive
+} from './format';
 import { errorMessage, useInterval, useLoader } from './hooks';
 import { POLL_MS } from './runs';
 import { Sparkline } from './sparkline';
@@ -44,7 +50,9 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
   if (!run) {
     return <div className="nbtrack-error">{error ?? 'Loading…'}</div>;
   }
-  const tags = Object.entries(run.data.tags).filter(([k]) => k !== CELL_SOURCE_TAG);
+  const tags = Object.entries(run.data.tags).filter(
+    ([k]) => k !== CELL_SOURCE_TAG
+  );
   return (
     <div className="nbtrack-run-detail" data-testid="run-detail">
       <h3>
@@ -81,7 +89,10 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
   );
 }
 
-function Section(props: { title: string; children: React.ReactNode }): JSX.Element {
+function Section(props: {
+  title: string;
+  children: React.ReactNode;
+}): JSX.Element {
   return (
     <section className="nbtrack-section">
       <h4>{props.title}</h4>
@@ -114,7 +125,10 @@ function Metrics({ run }: { run: IRun }): JSX.Element {
     const entries = await Promise.all(
       keys
         .slice(0, MAX_SPARKLINES)
-        .map(async key => [key, await getMetricHistory(run.info.run_id, key)] as const)
+        .map(
+          async key =>
+            [key, await getMetricHistory(run.info.run_id, key)] as const
+        )
     );
     return new Map<string, IMetric[]>(entries);
   }, [run]);
@@ -127,7 +141,9 @@ function Metrics({ run }: { run: IRun }): JSX.Element {
         {keys.map(key => (
           <tr key={key}>
             <th>{key}</th>
-            <td className="nbtrack-num">{formatNumber(run.data.metrics[key])}</td>
+            <td className="nbtrack-num">
+              {formatNumber(run.data.metrics[key])}
+            </td>
             <td>
               <Sparkline points={histories.value?.get(key) ?? []} />
             </td>
@@ -150,7 +166,13 @@ function saveBlob(blob: Blob, name: string): void {
   window.setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-function Artifacts({ runId, path }: { runId: string; path: string }): JSX.Element {
+function Artifacts({
+  runId,
+  path
+}: {
+  runId: string;
+  path: string;
+}): JSX.Element {
   const files = useLoader(() => listArtifacts(runId, path), [runId, path]);
   const [open, setOpen] = React.useState<Set<string>>(new Set());
   const [error, setError] = React.useState<string | null>(null);
@@ -180,7 +202,9 @@ function Artifacts({ runId, path }: { runId: string; path: string }): JSX.Elemen
               <a className="nbtrack-link" onClick={() => toggle(file.path)}>
                 {open.has(file.path) ? '▾' : '▸'} {file.path.split('/').pop()}/
               </a>
-              {open.has(file.path) && <Artifacts runId={runId} path={file.path} />}
+              {open.has(file.path) && (
+                <Artifacts runId={runId} path={file.path} />
+              )}
             </>
           ) : (
             <a
@@ -190,7 +214,9 @@ function Artifacts({ runId, path }: { runId: string; path: string }): JSX.Elemen
               onClick={() => download(file)}
             >
               {file.path.split('/').pop()}{' '}
-              <span className="nbtrack-meta">{formatBytes(file.file_size)}</span>
+              <span className="nbtrack-meta">
+                {formatBytes(file.file_size)}
+              </span>
             </a>
           )}
         </li>

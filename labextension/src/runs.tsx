@@ -2,7 +2,13 @@ import * as React from 'react';
 
 import { IExperiment, IRun, listExperiments, searchRuns } from './api';
 import { StatusBadge } from './badge';
-import { formatDuration, formatNumber, formatTime, isLive } from './format';
+import {
+  formatDuration,
+  formatNumber,
+  formatShortTime,
+  formatTime,
+  isLive
+} from './format';
 import { errorMessage, useInterval, useLoader } from './hooks';
 
 /** How often the runs table reloads while a run is RUNNING... */
@@ -54,7 +60,9 @@ export function RunsList(props: IRunsListProps): JSX.Element {
       return;
     }
     try {
-      const reply = await searchRuns([state.experimentId], { filter: state.filter });
+      const reply = await searchRuns([state.experimentId], {
+        filter: state.filter
+      });
       setRuns(reply.runs);
       setError(null);
     } catch (reason) {
@@ -66,12 +74,15 @@ export function RunsList(props: IRunsListProps): JSX.Element {
     void reload();
   }, [reload, props.refreshToken]);
   const live = runs.some(isLive);
-  useInterval(() => {
-    void reload();
-    if (!live) {
-      experiments.reload();
-    }
-  }, props.visible ? (live ? POLL_MS : IDLE_POLL_MS) : null);
+  useInterval(
+    () => {
+      void reload();
+      if (!live) {
+        experiments.reload();
+      }
+    },
+    props.visible ? (live ? POLL_MS : IDLE_POLL_MS) : null
+  );
 
   React.useEffect(() => {
     const list = experiments.value;
@@ -98,7 +109,9 @@ export function RunsList(props: IRunsListProps): JSX.Element {
       <ExperimentPicker
         experiments={experiments.value ?? []}
         value={state.experimentId}
-        onSelect={id => onChange({ ...state, experimentId: id, pinned: true, selected: [] })}
+        onSelect={id =>
+          onChange({ ...state, experimentId: id, pinned: true, selected: [] })
+        }
       />
       <form
         className="nbtrack-filter"
@@ -110,7 +123,7 @@ export function RunsList(props: IRunsListProps): JSX.Element {
         <input
           className="jp-mod-styled"
           data-testid="filter-input"
-          placeholder="metrics.acc > 0.9 AND params.lr = '0.1'"
+          placeholder="filter, e.g. metrics.acc > 0.9 AND params.lr = '0.1'"
           value={draft}
           onChange={event => setDraft(event.target.value)}
         />
@@ -134,54 +147,58 @@ export function RunsList(props: IRunsListProps): JSX.Element {
           Compare ({state.selected.length})
         </button>
       </div>
-      <table className="nbtrack-table" data-testid="runs-table">
-        <thead>
-          <tr>
-            <th />
-            <th>Run</th>
-            <th>Status</th>
-            <th>Started</th>
-            <th>Duration</th>
-            {columns.map(key => (
-              <th key={key} title={key}>
-                {key}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map(run => (
-            <tr
-              key={run.info.run_id}
-              className="nbtrack-run-row"
-              data-testid="run-row"
-              data-run-id={run.info.run_id}
-              data-run-name={run.info.run_name}
-              onClick={() => props.onOpenRun(run.info.run_id)}
-            >
-              <td onClick={event => event.stopPropagation()}>
-                <input
-                  type="checkbox"
-                  data-testid="run-select"
-                  checked={state.selected.includes(run.info.run_id)}
-                  onChange={() => toggle(run.info.run_id)}
-                />
-              </td>
-              <td className="nbtrack-run-name">{run.info.run_name}</td>
-              <td>
-                <StatusBadge run={run} />
-              </td>
-              <td>{formatTime(run.info.start_time)}</td>
-              <td>{formatDuration(run)}</td>
+      <div className="nbtrack-scroll">
+        <table className="nbtrack-table" data-testid="runs-table">
+          <thead>
+            <tr>
+              <th />
+              <th>Run</th>
+              <th>Status</th>
+              <th>Started</th>
+              <th>Duration</th>
               {columns.map(key => (
-                <td key={key} className="nbtrack-num">
-                  {formatNumber(run.data.metrics[key])}
-                </td>
+                <th key={key} title={key}>
+                  {key}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {runs.map(run => (
+              <tr
+                key={run.info.run_id}
+                className="nbtrack-run-row"
+                data-testid="run-row"
+                data-run-id={run.info.run_id}
+                data-run-name={run.info.run_name}
+                onClick={() => props.onOpenRun(run.info.run_id)}
+              >
+                <td onClick={event => event.stopPropagation()}>
+                  <input
+                    type="checkbox"
+                    data-testid="run-select"
+                    checked={state.selected.includes(run.info.run_id)}
+                    onChange={() => toggle(run.info.run_id)}
+                  />
+                </td>
+                <td className="nbtrack-run-name">{run.info.run_name}</td>
+                <td>
+                  <StatusBadge run={run} />
+                </td>
+                <td title={formatTime(run.info.start_time)}>
+                  {formatShortTime(run.info.start_time)}
+                </td>
+                <td>{formatDuration(run)}</td>
+                {columns.map(key => (
+                  <td key={key} className="nbtrack-num">
+                    {formatNumber(run.data.metrics[key])}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

@@ -19,13 +19,18 @@ export function insertIntoActiveCell(
 ): boolean {
   const cell = tracker?.currentWidget?.content.activeCell;
   if (!cell) {
-    Notification.warning('Open a notebook and select a cell to insert code into.', {
-      autoClose: 4000
-    });
+    Notification.warning(
+      'Open a notebook and select a cell to insert code into.',
+      {
+        autoClose: 4000
+      }
+    );
     return false;
   }
   const shared = cell.model.sharedModel;
   const current = shared.getSource();
-  shared.setSource(current.trim() ? `${current.replace(/\s+$/, '')}\n${code}` : code);
+  shared.setSource(
+    current.trim() ? `${current.replace(/\s+$/, '')}\n${code}` : code
+  );
   return true;
 }

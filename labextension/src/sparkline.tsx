@@ -29,7 +29,9 @@ export function Sparkline({
   const sy = (y: number) =>
     y1 === y0 ? height / 2 : height - 1 - ((y - y0) / (y1 - y0)) * (height - 2);
   const path = values
-    .map((p, i) => `${i ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`)
+    .map(
+      (p, i) => `${i ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`
+    )
     .join(' ');
   return (
     <svg
