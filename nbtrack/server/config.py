@@ -8,7 +8,7 @@ when the env var is not set.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Mapping
 
 from traitlets import Unicode
 from traitlets.config import Configurable
@@ -32,7 +32,7 @@ class NbtrackConfig(Configurable):
     )
 
 
-def resolve_tracking_uri(serverapp: Any, environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+def resolve_tracking_uri(serverapp: Any, environ: Mapping[str, str] | None = None) -> str:
     """The tracking URI the extension serves for ``serverapp``."""
     env = os.environ if environ is None else environ
     from_env = env.get(TRACKING_URI_ENV, "").strip()
