@@ -15,9 +15,12 @@ import os
 import threading
 from typing import Any, Mapping, Sequence
 
-from . import client as _client_mod
+from ._checks import check_status, check_tags
+from ._run_defaults import USER_TAG, current_user
+from ._search_runs import collect_runs, experiment_ids_for, runs_to_frame
 from ._validation import validate_id, validate_name, validate_timestamp
 from .client import TrackingClient, get_tracking_uri
+from .client import set_tracking_uri as _set_default_uri
 from .entities import Experiment, LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
 from .errors import (
     ExperimentAlreadyExistsError,
@@ -135,7 +138,7 @@ def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
     """
     global _client
     with _lock:
-        _client_mod.set_tracking_uri(uri)
+        _set_default_uri(uri)
         _client = None
 
 
@@ -263,23 +266,31 @@ def start_run(
                 "nbtrack.end_run() (or use `with nbtrack.start_run(): ...` so runs end themselves)."
             )
         client = parent._client if parent is not None else _get_client()
-        extra = dict(_client_mod._check_tags(tags))
-        if parent is not None:
-            extra[PARENT_RUN_TAG] = parent.run_id
-        if description is not None:
-            if not isinstance(description, str):
-                raise InvalidParameterError(f"description must be a string, got {description!r}")
-            extra[NOTE_TAG] = description
+        extra = _start_tags(tags, parent, description)
         if run_id is not None:
             run = _resume_run(client, run_id, run_name, experiment_id, extra)
         else:
             exp_id = experiment_id if experiment_id is not None else _active_experiment_id(client)
-            extra.setdefault(_client_mod.USER_TAG, _client_mod._current_user())
+            extra.setdefault(USER_TAG, current_user())
             run = client.create_run(exp_id, tags=extra, run_name=run_name)
         active = ActiveRun(run, client)
         _run_stack.append(active)
         _last_run = (client, active.run_id)
         return active
+
+
+def _start_tags(
+    tags: Mapping[str, Any] | None, parent: ActiveRun | None, description: str | None
+) -> dict[str, str]:
+    """The caller's tags plus the parent run's id and the description, as system tags."""
+    extra = check_tags(tags)
+    if parent is not None:
+        extra[PARENT_RUN_TAG] = parent.run_id
+    if description is not None:
+        if not isinstance(description, str):
+            raise InvalidParameterError(f"description must be a string, got {description!r}")
+        extra[NOTE_TAG] = description
+    return extra
 
 
 def _resume_run(
@@ -313,7 +324,7 @@ def _end_top(status: str) -> None:
 
 def end_run(status: str = RunStatus.FINISHED) -> None:
     """End the innermost active run with ``status`` (FINISHED, FAILED, KILLED); no-op if none."""
-    _client_mod._check_status(status)
+    check_status(status)
     with _lock:
         if _run_stack:
             _end_top(status)
@@ -483,66 +494,18 @@ def search_runs(
     if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
         raise InvalidParameterError(f"max_results must be a positive integer, got {max_results!r}")
     client = _get_client()
-    ids = _search_experiment_ids(client, experiment_ids, experiment_names, search_all_experiments, run_view_type)
-    runs: list[Run] = []
-    token = None
-    while len(runs) < max_results:
-        size = min(max_results - len(runs), 50_000)
-        found = client.search_runs(ids, filter_string, run_view_type, size, order_by, token)
-        runs.extend(found)
-        token = found.token
-        if token is None:
-            break
+    ids = experiment_ids_for(
+        client, experiment_ids, experiment_names, search_all_experiments, run_view_type,
+        lambda: _active_experiment_id(client),
+    )
+    runs = collect_runs(client, ids, filter_string, run_view_type, max_results, order_by)
     if output_format == "list":
         return runs
     try:
         import pandas  # noqa: F401
     except ImportError:
         return runs
-    return _runs_to_frame(runs)
-
-
-def _runs_to_frame(runs: list[Run]) -> Any:
-    """MLflow's search_runs DataFrame: fixed run columns, then metrics.*, params.*, tags.*."""
-    import pandas as pd
-
-    columns: dict[str, list[Any]] = {
-        name: [getattr(r.info, name) for r in runs]
-        for name in ("run_id", "experiment_id", "status", "artifact_uri", "start_time", "end_time")
-    }
-    for col in ("start_time", "end_time"):
-        columns[col] = pd.to_datetime(pd.Series(columns[col], dtype="float64"), unit="ms", utc=True)
-    for prefix, field, missing in (("metrics", "metrics", float("nan")), ("params", "params", None), ("tags", "tags", None)):
-        keys = sorted({k for r in runs for k in getattr(r.data, field)})
-        for key in keys:
-            columns[f"{prefix}.{key}"] = [getattr(r.data, field).get(key, missing) for r in runs]
-    return pd.DataFrame(columns)
-
-
-def _search_experiment_ids(
-    client: TrackingClient,
-    experiment_ids: Sequence[str] | None,
-    experiment_names: Sequence[str] | None,
-    search_all: bool,
-    view_type: int,
-) -> list[str]:
-    if experiment_ids is not None and experiment_names is not None:
-        raise InvalidParameterError("Pass experiment_ids or experiment_names to search_runs, not both")
-    if experiment_names is not None:
-        if isinstance(experiment_names, str):
-            experiment_names = [experiment_names]
-        ids = []
-        for name in experiment_names:
-            exp = client.get_experiment_by_name(name)
-            if exp is None:
-                raise InvalidParameterError(f"No experiment named {name!r} to search")
-            ids.append(exp.experiment_id)
-        return ids
-    if experiment_ids is not None:
-        return _client_mod._check_experiment_ids(experiment_ids)
-    if search_all:
-        return [e.experiment_id for e in client.list_experiments(view_type=ViewType.ALL)]
-    return [_active_experiment_id(client)]
+    return runs_to_frame(runs)
 
 
 # -- process exit and test support -------------------------------------------------------
@@ -564,7 +527,7 @@ def _reset() -> None:
         _last_run = None
         _active_experiment = None
         _client = None
-        _client_mod.set_tracking_uri(None)
+        _set_default_uri(None)
 
 
 atexit.register(_end_all)

@@ -1,0 +1,201 @@
+"""The experiment verbs of ``TrackingClient`` (MLflow ``MlflowClient`` names, numpydoc once here)."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Sequence
+
+from . import _validation as v
+from ._checks import check_artifact_location, check_tags, check_view_type
+from ._paging import PagedList, page, query_hash
+from .entities import Experiment, LifecycleStage, ViewType
+from .errors import InvalidParameterError
+from .store import DEFAULT_EXPERIMENT_ID
+from .store.base import Store
+
+__all__ = ["ExperimentsMixin", "SEARCH_MAX_RESULTS_DEFAULT"]
+
+SEARCH_MAX_RESULTS_DEFAULT = 1000
+
+
+class ExperimentsMixin:
+    """Create, find, search, rename, delete and restore experiments; needs ``self._store``."""
+
+    _store: Store
+
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | os.PathLike[str] | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Create an experiment.
+
+        Parameters
+        ----------
+        name : str
+            Unique experiment name.
+        artifact_location : str or path-like, optional
+            Folder for the experiment's run artifacts; a relative path is resolved against the
+            current directory and stored absolute. Default: ``<store>/artifacts/<id>``.
+        tags : dict, optional
+            Experiment tags.
+
+        Returns
+        -------
+        str
+            The new experiment id.
+
+        Raises
+        ------
+        ExperimentAlreadyExistsError
+            If an experiment (active or deleted) already has this name.
+        """
+        name = v.validate_name(name, "Experiment name")
+        location = check_artifact_location(artifact_location)
+        return self._store.create_experiment(name, location, check_tags(tags))
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        """Return the experiment with this id (deleted ones included).
+
+        Raises
+        ------
+        ExperimentNotFoundError
+            If no experiment has this id.
+        """
+        return self._store.get_experiment(v.validate_id(experiment_id, "experiment id"))
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        """Return the experiment with this name (deleted ones included), or None."""
+        return self._store.get_experiment_by_name(v.validate_name(name, "Experiment name"))
+
+    def search_experiments(
+        self,
+        view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList:
+        """Search experiments.
+
+        Parameters
+        ----------
+        view_type : int
+            ``ViewType.ACTIVE_ONLY`` (default), ``DELETED_ONLY`` or ``ALL``.
+        max_results : int
+            Page size, 1 to 50,000.
+        filter_string : str, optional
+            e.g. ``"name LIKE 'churn%' AND tags.team = 'ml'"``.
+        order_by : list of str, optional
+            e.g. ``["name ASC"]``; default last update time, newest first.
+        page_token : str, optional
+            ``token`` of the previous page of the same search.
+
+        Returns
+        -------
+        PagedList of Experiment
+            With ``.token`` for the next page (None on the last).
+
+        Raises
+        ------
+        InvalidFilterError
+            If ``filter_string`` or ``order_by`` cannot be parsed.
+        """
+        from .filters import filter_experiments, sort_experiments, validate_experiment_order_by
+
+        view_type = check_view_type(view_type, "view_type")
+        max_results = v.validate_max_results(max_results)
+        validate_experiment_order_by(order_by)
+        exps = filter_experiments(
+            (e for e in self._store.list_experiments() if ViewType.matches(view_type, e.lifecycle_stage)),
+            filter_string,
+        )
+        exps = sort_experiments(exps, order_by)
+        qhash = query_hash("experiments", view_type, filter_string or "", order_by)
+        return page(exps, max_results, page_token, qhash)
+
+    def list_experiments(
+        self,
+        view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList:
+        """List experiments ordered by id (MLflow 1.x; prefer :meth:`search_experiments`).
+
+        Parameters
+        ----------
+        view_type : int
+            ``ViewType.ACTIVE_ONLY`` (default), ``DELETED_ONLY`` or ``ALL``.
+        max_results : int, optional
+            Page size; every experiment when None.
+        page_token : str, optional
+            ``token`` of the previous page.
+
+        Returns
+        -------
+        PagedList of Experiment
+        """
+        view_type = check_view_type(view_type, "view_type")
+        exps = [e for e in self._store.list_experiments() if ViewType.matches(view_type, e.lifecycle_stage)]
+        size = max(len(exps), 1) if max_results is None else v.validate_max_results(max_results)
+        return page(exps, size, page_token, query_hash("list_experiments", view_type))
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        """Rename an active experiment.
+
+        Raises
+        ------
+        ExperimentAlreadyExistsError
+            If ``new_name`` is taken.
+        InvalidParameterError
+            If the experiment is deleted.
+        """
+        exp = self.get_experiment(experiment_id)
+        new_name = v.validate_name(new_name, "Experiment name")
+        if exp.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise InvalidParameterError(
+                f"Cannot rename experiment {exp.experiment_id!r} ({exp.name!r}): it is deleted; "
+                "restore it first"
+            )
+        self._store.update_experiment(exp.experiment_id, name=new_name)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Soft-delete an experiment: it and its runs drop out of default searches.
+
+        Raises
+        ------
+        InvalidParameterError
+            For the Default experiment ``"0"`` (reserved, as in MLflow's file store) or an
+            experiment that is already deleted.
+        """
+        exp = self.get_experiment(experiment_id)
+        if exp.experiment_id == DEFAULT_EXPERIMENT_ID:
+            raise InvalidParameterError(
+                "Cannot delete the default experiment '0': it is reserved for runs started "
+                "without an experiment"
+            )
+        if exp.lifecycle_stage == LifecycleStage.DELETED:
+            raise InvalidParameterError(
+                f"Experiment {exp.experiment_id!r} ({exp.name!r}) is already deleted"
+            )
+        self._store.update_experiment(exp.experiment_id, lifecycle_stage=LifecycleStage.DELETED)
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        """Restore a deleted experiment, and with it the visibility of its runs.
+
+        Raises
+        ------
+        InvalidParameterError
+            If the experiment is not deleted.
+        """
+        exp = self.get_experiment(experiment_id)
+        if exp.lifecycle_stage != LifecycleStage.DELETED:
+            raise InvalidParameterError(
+                f"Cannot restore experiment {exp.experiment_id!r} ({exp.name!r}): it is not deleted"
+            )
+        self._store.update_experiment(exp.experiment_id, lifecycle_stage=LifecycleStage.ACTIVE)
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
+        """Set a tag on an experiment (value stored as a string, at most 8000 characters)."""
+        exp = self.get_experiment(experiment_id)
+        self._store.update_experiment(exp.experiment_id, tags=check_tags({key: value}))

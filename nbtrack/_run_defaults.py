@@ -1,0 +1,36 @@
+"""What a new run gets when the caller does not say: a readable name and the current user.
+
+Both are kept in MLflow's system tags (``mlflow.runName``, ``mlflow.user``) so runs read the
+same in MLflow's tools.
+"""
+from __future__ import annotations
+
+import getpass
+import random
+
+RUN_NAME_TAG = "mlflow.runName"
+USER_TAG = "mlflow.user"
+
+_ADJECTIVES = (
+    "amber able bold brave bright calm clever crisp daring eager fancy gentle glad honest "
+    "jolly keen lively lucky merry mighty nimble noble polite proud quick quiet rare silent "
+    "smooth sturdy sunny swift tidy vivid warm wise witty zesty"
+).split()
+_NOUNS = (
+    "ant badger bee crane deer dolphin eagle falcon ferret finch fox gecko hare hawk heron "
+    "ibis koala lark lemur lynx mole moth newt otter owl panda puffin quail raven robin seal "
+    "shrew sloth snail swan tiger toad trout vole wasp whale wren yak"
+).split()
+
+
+def generate_run_name() -> str:
+    """An MLflow-like readable name: ``adjective-noun-NNN``."""
+    return f"{random.choice(_ADJECTIVES)}-{random.choice(_NOUNS)}-{random.randint(0, 999):03d}"
+
+
+def current_user() -> str:
+    """The login name, or ``"unknown"`` where there is none (some containers)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user database in some containers
+        return "unknown"

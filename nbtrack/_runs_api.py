@@ -1,0 +1,337 @@
+"""The run verbs of ``TrackingClient``: create, log, tag, search and end runs (numpydoc once here)."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import _validation as v
+from ._checks import (
+    check_entities,
+    check_experiment_ids,
+    check_metric,
+    check_params,
+    check_status,
+    check_tags,
+    check_view_type,
+)
+from ._experiments_api import SEARCH_MAX_RESULTS_DEFAULT
+from ._listeners import listeners, notify
+from ._paging import PagedList, page, query_hash
+from ._run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
+from .entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
+from .errors import RunStateError
+from .store.base import Store
+
+__all__ = ["RunsMixin"]
+
+
+class RunsMixin:
+    """Runs, their params, metrics and tags, run search and stale runs; needs ``self._store``."""
+
+    _store: Store
+
+    def create_run(
+        self,
+        experiment_id: str,
+        start_time: int | None = None,
+        tags: Mapping[str, Any] | None = None,
+        run_name: str | None = None,
+    ) -> Run:
+        """Create a RUNNING run.
+
+        Parameters
+        ----------
+        experiment_id : str
+            An active experiment.
+        start_time : int, optional
+            Milliseconds since the epoch; default now.
+        tags : dict, optional
+            Run tags. ``mlflow.runName`` names the run when ``run_name`` is None.
+        run_name : str, optional
+            Default: a generated ``adjective-noun-NNN`` name. Mirrored in tag ``mlflow.runName``.
+
+        Returns
+        -------
+        Run
+
+        Raises
+        ------
+        ExperimentNotFoundError
+            If the experiment does not exist.
+        RunStateError
+            If the experiment is deleted.
+        """
+        experiment_id = v.validate_id(experiment_id, "experiment id")
+        start_time = v.validate_timestamp(start_time)
+        tags = check_tags(tags)
+        if run_name is None:
+            run_name = tags.get(RUN_NAME_TAG) or generate_run_name()
+        tags[RUN_NAME_TAG] = v.validate_name(run_name, "Run name")
+        user = tags.get(USER_TAG) or current_user()
+        return self._store.create_run(experiment_id, run_name, start_time, tags, user_id=user)
+
+    def get_run(self, run_id: str) -> Run:
+        """Return a run with its params, tags and latest metrics.
+
+        Raises
+        ------
+        RunNotFoundError
+            If no run has this id.
+        """
+        return self._store.get_run(v.validate_id(run_id, "run id"))
+
+    def _active_run(self, run_id: str) -> Run:
+        """The run, or RunStateError if it is deleted (deleted runs take no writes)."""
+        run = self.get_run(run_id)
+        if run.info.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise RunStateError(
+                f"Run {run.info.run_id} is deleted and cannot be changed; restore it with "
+                "restore_run() first"
+            )
+        return run
+
+    def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
+        """Change a run's status and/or name; the end time is left as it is (as in MLflow)."""
+        if status is not None:
+            check_status(status)
+        if name is not None:
+            name = v.validate_name(name, "Run name")
+        run_id = self._active_run(run_id).info.run_id
+        if name is not None:
+            self._store.log_batch(run_id, tags={RUN_NAME_TAG: name})
+        if status is not None or name is not None:
+            self._store.update_run(run_id, status=status, run_name=name)
+
+    def set_terminated(
+        self, run_id: str, status: str = RunStatus.FINISHED, end_time: int | None = None
+    ) -> None:
+        """End a run: its buffered metrics are written, then its status and end time.
+
+        Parameters
+        ----------
+        run_id : str
+        status : str
+            ``FINISHED`` (default), ``FAILED`` or ``KILLED`` (any run status is accepted).
+        end_time : int, optional
+            Milliseconds since the epoch; default now.
+        """
+        status = check_status(status)
+        end_time = v.validate_timestamp(end_time)
+        self._store.update_run(v.validate_id(run_id, "run id"), status=status, end_time=end_time)
+
+    def delete_run(self, run_id: str) -> None:
+        """Soft-delete a run: hidden from default searches, refuses further logging."""
+        self._store.update_run(v.validate_id(run_id, "run id"), lifecycle_stage=LifecycleStage.DELETED)
+
+    def restore_run(self, run_id: str) -> None:
+        """Undo :meth:`delete_run`."""
+        self._store.update_run(v.validate_id(run_id, "run id"), lifecycle_stage=LifecycleStage.ACTIVE)
+
+    def log_param(self, run_id: str, key: str, value: Any) -> str:
+        """Log a param (stored as a string, at most 6000 characters).
+
+        Returns
+        -------
+        str
+            The stored value.
+
+        Raises
+        ------
+        ParamConflictError
+            If the param already has a different value (params are immutable).
+        """
+        self.log_batch(run_id, params=[Param(key, value)])
+        return str(value)
+
+    def log_metric(
+        self,
+        run_id: str,
+        key: str,
+        value: float,
+        timestamp: int | None = None,
+        step: int | None = None,
+    ) -> None:
+        """Log one metric point (``log_batch`` with one item).
+
+        Parameters
+        ----------
+        run_id : str
+        key : str
+            Letters, digits and ``_-. :/``, at most 250 characters.
+        value : float
+            int, float, bool or numpy scalar; NaN and +-inf are kept exactly.
+        timestamp : int, optional
+            Milliseconds since the epoch; default now.
+        step : int, optional
+            Integer step; default 0.
+        """
+        self.log_batch(run_id, metrics=[Metric(key, value, timestamp, step)])  # type: ignore[arg-type]
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Iterable[Metric] = (),
+        params: Iterable[Param] = (),
+        tags: Iterable[RunTag] = (),
+    ) -> None:
+        """Log metrics, params and tags of one run at once.
+
+        Parameters
+        ----------
+        run_id : str
+        metrics : iterable of Metric
+            ``timestamp=None`` / ``step=None`` mean now / 0.
+        params : iterable of Param
+        tags : iterable of RunTag
+            Tag ``mlflow.runName`` also renames the run.
+
+        Raises
+        ------
+        ParamConflictError
+            If a param is logged with a value different from the stored (or batched) one.
+        RunStateError
+            If the run is deleted.
+        """
+        run_id = v.validate_id(run_id, "run id")
+        good_metrics = [check_metric(m) for m in check_entities(metrics, Metric, "metrics")]
+        good_params = check_params(run_id, check_entities(params, Param, "params"))
+        good_tags = check_tags({t.key: t.value for t in check_entities(tags, RunTag, "tags")})
+        if not (good_metrics or good_params or good_tags):
+            self._active_run(run_id)
+            return
+        run_name = good_tags.get(RUN_NAME_TAG)
+        if run_name is not None:
+            v.validate_name(run_name, "Run name")
+        self._store.log_batch(run_id, good_metrics, good_params, good_tags)
+        if run_name is not None:
+            self._store.update_run(run_id, run_name=run_name)
+        if good_metrics and listeners:
+            notify(run_id, good_metrics)
+
+    def _log_metric_fast(self, run_id: str, key: str, value: Any, step: Any, timestamp: Any) -> None:
+        """Fluent hot path: validate and append to the store's buffer; no reads, no copies."""
+        metric = Metric(
+            v.validate_key(key, "metric"),
+            v.validate_metric_value(key, value),
+            v.validate_timestamp(timestamp),
+            v.validate_step(step),
+        )
+        self._store.log_batch(run_id, (metric,))
+        if listeners:
+            notify(run_id, [metric])
+
+    def set_tag(self, run_id: str, key: str, value: Any) -> None:
+        """Set a run tag (value stored as a string, at most 8000 characters).
+
+        Tag ``mlflow.runName`` also renames the run.
+        """
+        self.log_batch(run_id, tags=[RunTag(key, value)])
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        """Delete a run tag.
+
+        Raises
+        ------
+        InvalidParameterError
+            If the run has no such tag.
+        """
+        key = v.validate_key(key, "tag")
+        self._store.delete_tag(self._active_run(run_id).info.run_id, key)
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        """All points of one metric in logging order (empty if never logged).
+
+        Raises
+        ------
+        RunNotFoundError
+            If no run has this id.
+        """
+        run_id = v.validate_id(run_id, "run id")
+        return self._store.get_metric_history(run_id, v.validate_key(key, "metric"))
+
+    def search_runs(
+        self,
+        experiment_ids: str | Sequence[str],
+        filter_string: str = "",
+        run_view_type: int = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList:
+        """Search runs of some experiments.
+
+        Parameters
+        ----------
+        experiment_ids : str or list of str
+            Experiments to search (each must exist).
+        filter_string : str
+            MLflow filter grammar plus ``OR`` and parentheses, e.g.
+            ``"metrics.acc >= 0.9 AND params.model = 'rf'"``.
+        run_view_type : int
+            ``ViewType.ACTIVE_ONLY`` (default), ``DELETED_ONLY`` or ``ALL``. Runs of a deleted
+            experiment count as deleted.
+        max_results : int
+            Page size, 1 to 50,000.
+        order_by : list of str, optional
+            e.g. ``["metrics.acc DESC", "start_time"]``; ties, and the default order, are
+            start time newest first, then run id.
+        page_token : str, optional
+            ``token`` of the previous page of the same search.
+
+        Returns
+        -------
+        PagedList of Run
+            With ``.token`` for the next page (None on the last).
+
+        Raises
+        ------
+        ExperimentNotFoundError
+            If an experiment id does not exist.
+        InvalidFilterError
+            If ``filter_string`` or ``order_by`` cannot be parsed.
+        """
+        from .filters import filter_runs, parse_filter, sort_runs, validate_order_by
+
+        ids = check_experiment_ids(experiment_ids)
+        run_view_type = check_view_type(run_view_type, "run_view_type")
+        max_results = v.validate_max_results(max_results)
+        parse_filter(filter_string)
+        validate_order_by(order_by)
+        deleted = self._deleted_experiments(ids)
+        runs = filter_runs(
+            (
+                r
+                for r in self._store.list_runs(ids)
+                if ViewType.matches(
+                    run_view_type,
+                    LifecycleStage.DELETED if r.info.experiment_id in deleted else r.info.lifecycle_stage,
+                )
+            ),
+            filter_string,
+        )
+        runs = sort_runs(runs, order_by)
+        qhash = query_hash("runs", sorted(set(ids)), filter_string or "", run_view_type, order_by)
+        return page(runs, max_results, page_token, qhash)
+
+    def _deleted_experiments(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are deleted; ExperimentNotFoundError for an unknown id."""
+        stages = {e.experiment_id: e.lifecycle_stage for e in self._store.list_experiments()}
+        for exp_id in ids:
+            if exp_id not in stages:
+                self._store.get_experiment(exp_id)  # raises ExperimentNotFoundError
+        return {e for e in ids if stages.get(e) == LifecycleStage.DELETED}
+
+    def find_stale_runs(self, experiment_ids: Sequence[str] | None = None) -> list[str]:
+        """Ids of RUNNING runs whose process is gone (dead pid on this host, or no heartbeat)."""
+        ids = None if experiment_ids is None else check_experiment_ids(experiment_ids)
+        return self._store.find_stale_runs(ids)
+
+    def close_stale_runs(self, experiment_ids: Sequence[str] | None = None) -> list[str]:
+        """Mark every stale run KILLED with end time now; returns their ids."""
+        stale = self.find_stale_runs(experiment_ids)
+        for run_id in stale:
+            self._store.update_run(run_id, status=RunStatus.KILLED, end_time=v.now_ms())
+        return stale
+
+    def flush(self) -> None:
+        """Write buffered metric points to disk now (otherwise within about 0.5 s)."""
+        self._store.flush()
