@@ -208,10 +208,16 @@ def test_sidebar_lists_runs_follows_kernel_and_promotes(lab, page, tmp_path):
     page.get_by_test_id("filter-input").press("Enter")
     page.get_by_test_id("filter-error").wait_for(state="detached")
     _wait_for(lambda: page.get_by_test_id("run-row").count() == 1, 30, "filtered table")
+    run_id = _row(page, "lr-0.01").get_attribute("data-run-id")
     _row(page, "lr-0.01").click()
     detail = page.get_by_test_id("run-detail")
     assert "mlp" in detail.inner_text()
     detail.get_by_test_id("sparkline").first.wait_for()
+
+    # "Insert code" puts a loader for this run into the notebook's active cell.
+    detail.get_by_test_id("insert-run-code").click()
+    active = page.locator(".jp-Notebook .jp-Cell.jp-mod-active .jp-InputArea-editor")
+    active.filter(has_text=f'get_run("{run_id}")').wait_for()
 
     # Promote a version created before the lab started; the store must change.
     page.get_by_test_id("tab-models").click()
