@@ -1,0 +1,73 @@
+"""IPython magics that turn notebook cells into tracked runs (``%load_ext nbtrack``).
+
+One module per job: :mod:`._tracking` holds ``TrackingMagics`` (``%%track_run``,
+``%log_params``...), :mod:`._cell` opens and closes a tracked cell's run, :mod:`._args` turns
+magic lines into checked values and :mod:`._summary` renders the end-of-run summary. This
+module registers them with the shell (the panel magics of :mod:`nbtrack.panel_magics` too).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+# Importable from ``nbtrack.magics`` as before the module became a package.
+from ._args import RunRequest, parse_args, parse_pairs, parse_value, split_line  # noqa: F401
+from ._summary import SUMMARY_METRICS, error_text, metrics_text, summary_bundle  # noqa: F401
+from ._tracking import TrackingMagics
+
+__all__ = ["TrackingMagics", "load_ipython_extension", "unload_ipython_extension"]
+
+_EVENTS = ("pre_run_cell", "post_run_cell")
+_PANEL_MODULE = f"{__name__.rpartition('.')[0]}.panel_magics"
+
+
+def _magic_classes() -> list[type]:
+    classes: list[type] = [TrackingMagics]
+    try:
+        from ..panel_magics import PanelMagics
+    except ModuleNotFoundError as exc:
+        if exc.name != _PANEL_MODULE:
+            warnings.warn(f"nbtrack panel magics are unavailable: {exc}", stacklevel=3)
+    except ImportError as exc:
+        warnings.warn(f"nbtrack panel magics are unavailable: {exc}", stacklevel=3)
+    else:
+        classes.append(PanelMagics)
+    return classes
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """Register the magics and the cell hooks (``%load_ext nbtrack``)."""
+    if "TrackingMagics" in ip.magics_manager.registry:
+        unload_ipython_extension(ip)
+    for cls in _magic_classes():
+        ip.register_magics(cls)
+    magics = ip.magics_manager.registry["TrackingMagics"]
+    for event in _EVENTS:
+        ip.events.register(event, getattr(magics, event))
+    ip.input_transformers_cleanup.append(magics.await_transform)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """Remove the hooks and magics; a run opened by ``%track_run NAME`` is ended first."""
+    registry = ip.magics_manager.registry
+    magics = registry.get("TrackingMagics")
+    if magics is None:
+        return
+    if magics.line_run is not None:
+        magics._end_line_run()
+    for event in _EVENTS:
+        if getattr(magics, event) in ip.events.callbacks[event]:
+            ip.events.unregister(event, getattr(magics, event))
+    if magics.await_transform in ip.input_transformers_cleanup:
+        ip.input_transformers_cleanup.remove(magics.await_transform)
+    for name in [n for n in ("TrackingMagics", "PanelMagics") if n in registry]:
+        owner = registry.pop(name)
+        _remove_magics_of(ip, owner)
+
+
+def _remove_magics_of(ip: Any, owner: Any) -> None:
+    """Drop the magics ``owner`` registered (not same-named ones another class registered)."""
+    for kind, table in ip.magics_manager.magics.items():
+        for magic in list(owner.magics.get(kind, {})):
+            if getattr(table.get(magic), "__self__", None) is owner:
+                del table[magic]

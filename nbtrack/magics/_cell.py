@@ -1,0 +1,146 @@
+"""Opening and closing the run of a tracked cell (or span of cells), whatever the body did.
+
+A run opened here is always ended: FINISHED, FAILED (traceback kept as tag ``nbtrack.error``
+and artifact ``error.txt``) or KILLED, also when the body left nested runs open or ended ours.
+"""
+from __future__ import annotations
+
+import asyncio
+import warnings
+from typing import Any, Callable, Mapping
+
+from IPython.core.error import UsageError
+from IPython.display import display
+
+import nbtrack
+
+from .. import capture
+from .._validation import MAX_TAG_VALUE_LENGTH
+from ..entities import Param, RunStatus, RunTag
+from ..errors import ExperimentAlreadyExistsError, InvalidParameterError
+from ._args import RunRequest
+from ._summary import error_text, metrics_text, summary_bundle
+
+__all__ = ["close_run", "guarded", "open_run", "outcome", "start_live"]
+
+
+def outcome(error: BaseException | None) -> str:
+    """The run status for how the body ended: FINISHED, KILLED (interrupted) or FAILED."""
+    if error is None:
+        return RunStatus.FINISHED
+    if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
+        return RunStatus.KILLED
+    return RunStatus.FAILED
+
+
+def guarded(fn: Callable[[], Any], what: str) -> Any:
+    """``fn()``, or None with a warning if it fails: a display helper must not fail the run."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - a display helper must not fail the run
+        warnings.warn(f"nbtrack could not {what}: {type(exc).__name__}: {exc}", stacklevel=2)
+        return None
+
+
+def _experiment_id(name: str | None) -> str | None:
+    """The id of experiment ``name``, created if missing (None: the active experiment)."""
+    if name is None:
+        return None
+    for _ in range(2):  # another kernel may create it between our get and create
+        exp = nbtrack.get_experiment_by_name(name)
+        if exp is not None:
+            return exp.experiment_id
+        try:
+            return nbtrack.create_experiment(name)
+        except ExperimentAlreadyExistsError:
+            continue
+        except InvalidParameterError as exc:
+            raise UsageError(str(exc)) from None
+    raise UsageError(f"experiment {name!r} could not be created or found")
+
+
+def open_run(shell: Any, req: RunRequest, source: str) -> tuple[str, str | None]:
+    """Start the run with capture tags, params and artifacts; returns (run id, parent id)."""
+    active = nbtrack.active_run()
+    if active is not None and not req.nested:
+        raise UsageError(
+            f"run {active.info.run_name!r} ({active.info.run_id}) is still active; end it "
+            "with `%track_run --end` or nbtrack.end_run(), or pass --nested to nest under it"
+        )
+    snap = capture.Capture()
+    if req.capture:
+        snap = capture.capture_cell(source, shell.execution_count, shell.user_ns)
+    try:
+        run = nbtrack.start_run(run_name=req.name, experiment_id=_experiment_id(req.experiment),
+                                nested=req.nested, tags={**snap.tags, **req.tags})
+    except InvalidParameterError as exc:
+        raise UsageError(str(exc)) from None
+    _log_inputs(run.info.run_id, req.params, snap.artifacts)
+    return run.info.run_id, active.info.run_id if active is not None else None
+
+
+def _log_inputs(run_id: str, params: Mapping[str, str], artifacts: Mapping[str, str]) -> None:
+    """Log the requested params and the captured files; on any failure end the run, re-raise."""
+    try:
+        client = nbtrack.TrackingClient()
+        if params:
+            client.log_batch(run_id, params=[Param(k, v) for k, v in params.items()])
+        for path, text in artifacts.items():
+            client.log_text(run_id, text, path)
+    except BaseException as exc:
+        nbtrack.end_run(outcome(exc))
+        raise
+
+
+def close_run(run_id: str, parent_id: str | None, error: BaseException | None,
+              duration_s: float, live: Any = None, live_keys: list[str] | None = None) -> None:
+    """End the run (and any run the body left open above it) and show the summary."""
+    status = outcome(error)
+    client = nbtrack.TrackingClient()
+    try:
+        _record_outcome(client, run_id, error, duration_s)
+    finally:
+        _end_runs_down_to(run_id, parent_id, status, client)
+        nbtrack.flush()
+    if live is not None:
+        guarded(live.finalize, "finish the live curves")
+    elif live_keys is not None:
+        print(metrics_text(client, run_id, live_keys))
+    run = client.get_run(run_id)
+    experiment = client.get_experiment(run.info.experiment_id).name
+    display(summary_bundle(run, experiment, duration_s), raw=True)
+
+
+def _record_outcome(client: Any, run_id: str, error: BaseException | None, duration_s: float) -> None:
+    """Tag the duration and, after a failure, keep the traceback as a tag and ``error.txt``."""
+    tags = {"nbtrack.duration_s": f"{duration_s:.3f}"}
+    if error is not None:
+        text = error_text(error)
+        tags["nbtrack.error"] = capture.truncate(text, MAX_TAG_VALUE_LENGTH)
+        client.log_text(run_id, text, "error.txt")
+    client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+
+
+def _end_runs_down_to(run_id: str, parent_id: str | None, status: str, client: Any) -> None:
+    """End runs the body left open above ours, then ours; never the parent's."""
+    for _ in range(100):
+        active = nbtrack.active_run()
+        if active is None or active.info.run_id == parent_id:
+            break
+        nbtrack.end_run(status)
+        if active.info.run_id == run_id:
+            return
+    if client.get_run(run_id).info.status == RunStatus.RUNNING:  # the body ended it oddly
+        client.set_terminated(run_id, status)
+
+
+def start_live(run_id: str, keys: list[str]) -> Any:
+    """Show live curves of ``keys`` (all if empty); None if widgets are missing or fail."""
+    try:
+        from ..widgets import LiveCurves
+    except ImportError:
+        return None
+    live = guarded(lambda: LiveCurves(run_id, keys=keys or None), "start the live curves")
+    if live is not None and guarded(lambda: live.show() or True, "show the live curves") is None:
+        return None
+    return live

@@ -1,0 +1,70 @@
+"""What a tracked cell shows and keeps when it ends: the run summary and the error text."""
+from __future__ import annotations
+
+import html
+import math
+import traceback
+from typing import Any, Iterable
+
+from ..entities import Run
+
+__all__ = ["SUMMARY_METRICS", "error_text", "metrics_text", "summary_bundle"]
+
+SUMMARY_METRICS = 8  # metrics shown in the end-of-cell summary
+
+_STATUS_COLOURS = {"FINISHED": "#2e7d32", "FAILED": "#c62828", "KILLED": "#ef6c00"}
+
+
+def error_text(error: BaseException) -> str:
+    """The traceback as plain text, without IPython's own ``run_code`` frame."""
+    tb = error.__traceback__
+    while tb is not None and "IPython" in tb.tb_frame.f_code.co_filename:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else str(value)
+
+
+def summary_bundle(run: Run, experiment: str, duration_s: float) -> dict[str, str]:
+    """One compact summary of a finished run as ``text/html`` plus a ``text/plain`` twin."""
+    info = run.info
+    metrics = list(run.data.metrics.items())[:SUMMARY_METRICS]
+    shown = ", ".join(f"{k}={_fmt(v)}" for k, v in metrics)
+    more = len(run.data.metrics) - len(metrics)
+    if more > 0:
+        shown += f" (+{more} more)"
+    plain = (
+        f"nbtrack run {info.run_name!r} ({info.run_id}) in experiment {experiment!r}: "
+        f"{info.status} in {duration_s:.2f} s" + (f" | {shown}" if shown else "")
+    )
+    colour = _STATUS_COLOURS.get(info.status)
+    e = html.escape
+    rows = "".join(f"<code>{e(k)}</code>={e(_fmt(v))} " for k, v in metrics)
+    rich = (
+        '<div class="nbtrack-summary" style="font-family:monospace;font-size:12px">'
+        f"<b>{e(info.run_name)}</b> <span style=\"color:#777\">{e(info.run_id)}</span> · "
+        f"experiment <b>{e(experiment)}</b> · "
+        f"<span style=\"color:{colour or '#555'}\">{e(info.status)}</span> · "
+        f"{duration_s:.2f} s" + (f"<br>{rows}" if rows else "")
+        + (f" (+{more} more)" if more > 0 else "") + "</div>"
+    )
+    return {"text/plain": plain, "text/html": rich}
+
+
+def metrics_text(client: Any, run_id: str, keys: Iterable[str] | None) -> str:
+    """Text stand-in for live curves: points, first, last, min and max of each metric."""
+    run = client.get_run(run_id)
+    lines = []
+    for key in list(keys or run.data.metrics):
+        points = client.get_metric_history(run_id, key)
+        if not points:
+            lines.append(f"  {key}: no points")
+            continue
+        values = [p.value for p in points]
+        lines.append(
+            f"  {key}: {len(values)} points, first {_fmt(values[0])}, last {_fmt(values[-1])}, "
+            f"min {_fmt(min(values))}, max {_fmt(max(values))}"
+        )
+    return "Metrics:\n" + ("\n".join(lines) if lines else "  (none logged)")
