@@ -72,6 +72,16 @@ def unload_ipython_extension(ip: Any) -> None:
     magics.unload_ipython_extension(ip)
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt sidebar (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "nbtrack"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The REST API lives in ``nbtrack.server``; listed here so ``--ServerApp.jpserver_extensions=nbtrack`` works too."""
+    return [{"module": "nbtrack.server"}]
+
+
 def __getattr__(name: str) -> Any:
     """``nbtrack.sklearn`` imports on first access (it pulls in scikit-learn helpers)."""
     if name in _LAZY_SUBMODULES:
