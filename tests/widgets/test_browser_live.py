@@ -6,6 +6,7 @@ store), never on sleeps. The server and browser are always stopped in ``finally`
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -99,6 +100,10 @@ def _start_lab(tmp_path: Path, root: Path, store: Path, port: int, token: str) -
            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:  # CI containers run as root
         cmd.append("--allow-root")
+    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}))
     log = open(tmp_path / "lab.log", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(cmd, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -154,8 +159,10 @@ def test_live_curve_moves_and_promotion_reaches_the_store(tmp_path):
 
 def _check_in_lab(page, port: int, token: str, root: Path, store: Path) -> None:
     page.goto(f"http://127.0.0.1:{port}/lab/tree/live.ipynb?token={token}")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    # the kernel is connected once the status bar names it and says Idle
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
     _run_all(page)
+    page.locator(".jp-InputPrompt", has_text="[1]:").first.wait_for(timeout=60_000)
 
     # the live curve: its path exists, then changes while the cell is still running
     line = page.wait_for_selector(LINE, timeout=120_000)
