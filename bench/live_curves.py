@@ -25,7 +25,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from jupyter_client.manager import start_new_kernel
+from jupyter_client import KernelManager
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -93,8 +93,13 @@ def measure(points: int, repeats: int, rate: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="nbtrack-bench-") as tmp:
         env = {**os.environ, "NBTRACK_TRACKING_URI": str(Path(tmp) / "store"),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        km, kc = start_new_kernel(kernel_name="python3", env=env)
+        # IPC transport: no TCP port race with other processes on a shared machine
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(tmp) / "kernel"))
+        km.start_kernel(env=env, cwd=tmp)
+        kc = km.client()
+        kc.start_channels()
         try:
+            kc.wait_for_ready(timeout=60)
             _run(kc, KERNEL_SETUP)
             k, per_log = json.loads(_run(kc, f"print(json.dumps(_calibrate({1.0 / rate})))"))
             times: dict[str, list[float]] = {"paced": [], "paced_live": [], "tight": [], "tight_live": []}

@@ -107,6 +107,19 @@ class ExperimentBrowser(PanelBase):
                                            layout=w.Layout(width="60%"))
         self.compare_button = w.Button(description="Compare", icon="columns")
         self.compare_box = w.VBox()
+        self._wire_controls()
+        self._set_body(
+            w.HBox([self.experiment_picker, self.refresh_button]),
+            w.HBox([self.filter_box]), self.filter_error,
+            w.HBox([self.column_picker, w.VBox([self.sort_picker, self.order_picker])]),
+            w.HBox([self.prev_button, self.next_button, self.page_size_picker, self.page_label]),
+            self.table,
+            w.HBox([self.run_picker, self.compare_button]),
+            self.compare_box,
+        )
+
+    def _wire_controls(self) -> None:
+        """Link controls to traits and route clicks and picks to the (guarded) callbacks."""
         for control, trait in [(self.filter_box, "filter_string"), (self.sort_picker, "sort_by"),
                                (self.order_picker, "descending")]:
             w.link((control, "value"), (self, trait))
@@ -121,15 +134,6 @@ class ExperimentBrowser(PanelBase):
         self.observe(self._on_query, ["experiment_id", "filter_string"])
         self.observe(self._on_sort, ["sort_by", "descending", "extra_columns"])
         self.observe(self._on_page, ["page", "page_size"])
-        self._set_body(
-            w.HBox([self.experiment_picker, self.refresh_button]),
-            w.HBox([self.filter_box]), self.filter_error,
-            w.HBox([self.column_picker, w.VBox([self.sort_picker, self.order_picker])]),
-            w.HBox([self.prev_button, self.next_button, self.page_size_picker, self.page_label]),
-            self.table,
-            w.HBox([self.run_picker, self.compare_button]),
-            self.compare_box,
-        )
 
     def _active_experiments(self) -> list[Experiment]:
         experiments = self._client.search_experiments(view_type=ViewType.ACTIVE_ONLY, max_results=50_000)

@@ -123,6 +123,38 @@ def _spread_labels(ys: list[float], gap: float, lo: float, hi: float) -> list[fl
     return placed
 
 
+class _Frame(NamedTuple):
+    """Plot area (pixels) and data domain of one chart; y domain in log10 units if log_y."""
+
+    left: float
+    top: float
+    pw: float
+    ph: float
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    log_y: bool
+
+    def px(self, x: float) -> float:
+        return self.left + (x - self.x0) / (self.x1 - self.x0) * self.pw
+
+    def py(self, y: float) -> float:
+        v = math.log10(y) if self.log_y else y
+        return self.top + self.ph - (v - self.y0) / (self.y1 - self.y0) * self.ph
+
+
+def _frame(kept: list[list[tuple[float, float]]], log_y: bool, left: float, top: float,
+           pw: float, ph: float) -> _Frame:
+    """Fit the domain to the drawable points (4% headroom on y)."""
+    xs = [x for pts in kept for x, y in pts if _drawable(y, log_y)]
+    ys = [math.log10(y) if log_y else y for pts in kept for _, y in pts if _drawable(y, log_y)]
+    x0, x1 = _extent(xs, 1.0)
+    y0, y1 = _extent(ys, _flat_pad(ys, log_y))
+    pad = (y1 - y0) * 0.04
+    return _Frame(left, top, pw, ph, x0, x1, y0 - pad, y1 + pad, log_y)
+
+
 def line_chart_svg(
     series: Sequence[Series],
     *,
@@ -135,73 +167,72 @@ def line_chart_svg(
     show_last: bool = True,
 ) -> str:
     """An SVG line chart: axes, ticks, title, one ``<path>`` per series, last values beside."""
-    names = [s.label for s in series]
-    right = 12 + (min(24, max((len(n) for n in names), default=0) + 9) * 6 if show_last else 0)
+    longest = max((len(s.label) for s in series), default=0)
+    right = 12 + (min(24, longest + 9) * 6 if show_last else 0)
     left, top, bottom = 58, 22 if title else 10, 34
-    pw, ph = max(width - left - right, 40), max(height - top - bottom, 40)
-    kept = []
-    for s in series:
-        idx = thin(len(s.ys), max_points)
-        kept.append([(float(s.xs[i]), s.ys[i]) for i in idx])
-    xs_all = [x for pts in kept for x, y in pts if _drawable(y, log_y)]
-    ys_all = [math.log10(y) if log_y else y for pts in kept for _, y in pts if _drawable(y, log_y)]
-    x0, x1 = _extent(xs_all, 1.0)
-    y0, y1 = _extent(ys_all, _flat_pad(ys_all, log_y))
-    y0, y1 = y0 - (y1 - y0) * 0.04, y1 + (y1 - y0) * 0.04
-
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * pw
-
-    def py(y: float) -> float:
-        v = math.log10(y) if log_y else y
-        return top + ph - (v - y0) / (y1 - y0) * ph
-
+    kept = [[(float(s.xs[i]), s.ys[i]) for i in thin(len(s.ys), max_points)] for s in series]
+    frame = _frame(kept, log_y, left, top, max(width - left - right, 40),
+                   max(height - top - bottom, 40))
     out = [_SVG_OPEN.format(w=width, h=height), f'<g {_FONT} fill="#333">']
     if title:
         out.append(f'<text x="{left}" y="14" font-weight="bold">{escape(title)}</text>')
-    out.append(_axes(left, top, pw, ph, x0, x1, y0, y1, x_label, log_y))
-    if not xs_all:
-        out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" '
-                   'fill="#868e96">no data yet</text>')
+    out.append(_axes(frame, x_label))
+    if not any(_drawable(y, log_y) for pts in kept for _, y in pts):
+        out.append(f'<text x="{left + frame.pw / 2:.1f}" y="{top + frame.ph / 2:.1f}" '
+                   'text-anchor="middle" fill="#868e96">no data yet</text>')
     out.append("</g>")
-    ends: list[tuple[int, float, str]] = []
-    for i, (s, pts) in enumerate(zip(series, kept)):
-        color = PALETTE[i % len(PALETTE)]
-        points = [(px(x), py(y)) if _drawable(y, log_y) else None for x, y in pts]
-        out.append(
-            f'<path class="nbtrack-line" data-key="{escape(s.label)}" fill="none" '
-            f'stroke="{color}" stroke-width="1.5" d="{_path(points)}"><title>{escape(s.label)}</title></path>'
-        )
-        last = next((p for p in reversed(points) if p is not None), None)
-        if last is not None and s.ys:
-            ends.append((i, last[1], f"{s.label} {format_value(s.ys[-1])}"))
-    if show_last and ends:
-        placed = _spread_labels([e[1] + 4 for e in ends], 12, top + 8, top + ph + 4)
-        for (i, _, text), y in zip(ends, placed):
-            color = PALETTE[i % len(PALETTE)]
-            out.append(f'<text class="nbtrack-last" x="{left + pw + 6}" y="{y:.1f}" {_FONT} '
-                       f'fill="{color}">{escape(text)}</text>')
+    paths, ends = _series_paths(frame, series, kept)
+    out.extend(paths)
+    if show_last:
+        out.extend(_last_labels(frame, ends))
     out.append("</svg>")
     return "".join(out)
 
 
-def _axes(left: float, top: float, pw: float, ph: float, x0: float, x1: float,
-          y0: float, y1: float, x_label: str, log_y: bool) -> str:
-    """Frame, grid lines and tick labels of a chart (y ticks in log10 units when log_y)."""
+def _series_paths(frame: _Frame, series: Sequence[Series], kept: list[list[tuple[float, float]]]
+                  ) -> tuple[list[str], list[tuple[int, float, str]]]:
+    """One ``<path>`` per series, and (index, pixel y, label) of each line's last point."""
+    out, ends = [], []
+    for i, (s, pts) in enumerate(zip(series, kept)):
+        points = [(frame.px(x), frame.py(y)) if _drawable(y, frame.log_y) else None for x, y in pts]
+        out.append(
+            f'<path class="nbtrack-line" data-key="{escape(s.label)}" fill="none" '
+            f'stroke="{PALETTE[i % len(PALETTE)]}" stroke-width="1.5" d="{_path(points)}">'
+            f"<title>{escape(s.label)}</title></path>"
+        )
+        last = next((p for p in reversed(points) if p is not None), None)
+        if last is not None and s.ys:
+            ends.append((i, last[1], f"{s.label} {format_value(s.ys[-1])}"))
+    return out, ends
+
+
+def _last_labels(frame: _Frame, ends: list[tuple[int, float, str]]) -> list[str]:
+    """``label value`` beside each line's end, nudged apart so they do not overlap."""
+    placed = _spread_labels([e[1] + 4 for e in ends], 12, frame.top + 8, frame.top + frame.ph + 4)
+    return [
+        f'<text class="nbtrack-last" x="{frame.left + frame.pw + 6}" y="{y:.1f}" {_FONT} '
+        f'fill="{PALETTE[i % len(PALETTE)]}">{escape(text)}</text>'
+        for (i, _, text), y in zip(ends, placed)
+    ]
+
+
+def _axes(frame: _Frame, x_label: str) -> str:
+    """Frame, grid lines and tick labels of a chart (y ticks at powers of ten when log_y)."""
+    left, top, pw, ph = frame.left, frame.top, frame.pw, frame.ph
     out = [f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#adb5bd"/>']
-    for t in nice_ticks(x0, x1, 6):
-        x = left + (t - x0) / (x1 - x0) * pw
+    for t in nice_ticks(frame.x0, frame.x1, 6):
+        x = left + (t - frame.x0) / (frame.x1 - frame.x0) * pw
         out.append(f'<line x1="{x:.1f}" y1="{top + ph}" x2="{x:.1f}" y2="{top + ph + 4}" stroke="#adb5bd"/>'
                    f'<text x="{x:.1f}" y="{top + ph + 15}" text-anchor="middle">{escape(format_value(t))}</text>')
-    y_ticks = [float(t) for t in range(math.ceil(y0), math.floor(y1) + 1)] if log_y else []
+    y_ticks = [float(t) for t in range(math.ceil(frame.y0), math.floor(frame.y1) + 1)] if frame.log_y else []
     if not y_ticks:
-        y_ticks = nice_ticks(y0, y1, 5)
+        y_ticks = nice_ticks(frame.y0, frame.y1, 5)
     for t in y_ticks:
-        y = top + ph - (t - y0) / (y1 - y0) * ph
-        label = format_value(10 ** t) if log_y else format_value(t)
+        y = top + ph - (t - frame.y0) / (frame.y1 - frame.y0) * ph
+        label = format_value(10 ** t) if frame.log_y else format_value(t)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#f1f3f5"/>'
                    f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end">{escape(label)}</text>')
-    scale = " (log)" if log_y else ""
+    scale = " (log)" if frame.log_y else ""
     out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 29}" text-anchor="middle">'
                f'{escape(x_label)}{scale}</text>')
     return "".join(out)

@@ -1,6 +1,8 @@
 """RegistryPanel: promotion buttons, aliases, audit trail; a failing action changes nothing."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 import nbtrack
@@ -92,12 +94,15 @@ def test_set_and_move_an_alias_and_the_audit_trail_grows(client, model):
     assert audit[1][2] == "set_registered_model_alias" and audit[1][3] == "3"  # newest first
 
 
-def test_a_failing_action_shows_its_error_and_changes_nothing(client, model):
+def test_a_failing_action_shows_its_error_and_changes_nothing(client, model, caplog):
     panel = RegistryPanel(client=client, model=MODEL)
     before = _state(client)
     versions_html = panel.versions_table.value
     panel.alias_box.value = XSS
-    _button(panel, "Set alias").click()
+    with caplog.at_level(logging.ERROR, logger="nbtrack.widgets"):
+        _button(panel, "Set alias").click()
+    (record,) = caplog.records
+    assert record.exc_info and "_on_alias failed" in record.getMessage()  # traceback logged
     assert "InvalidParameterError" in panel.status.value and "Invalid alias" in panel.status.value
     assert "<script>" not in panel.status.value and "&lt;script&gt;" in panel.status.value
     assert _state(client) == before
