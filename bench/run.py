@@ -116,20 +116,52 @@ def _fresh(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"nbtrack-bench-{prefix}-"))
 
 
-def repeated(b: Backend, workload: str, repeat: int, **kwargs: Any) -> list[dict[str, Any]]:
-    """``repeat`` runs of one workload, each on a fresh temporary store."""
-    results = []
+def fresh_run(b: Backend, workload: str, **kwargs: Any) -> dict[str, Any]:
+    """One workload on a fresh temporary store, removed afterwards."""
+    folder = _fresh(b.label)
+    try:
+        return run_workload(b, workload, folder, **kwargs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def round_robin(bs: list[Backend], repeat: int,
+                fn: Callable[[Backend], dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """``repeat`` calls of ``fn`` per backend, taking turns, so that load from other work on
+    the shared machine falls on every backend alike rather than on one column."""
+    out: dict[str, list[dict[str, Any]]] = {b.label: [] for b in bs}
     for _ in range(repeat):
-        folder = _fresh(b.label)
-        try:
-            results.append(run_workload(b, workload, folder, **kwargs))
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    return results
+        for b in bs:
+            out[b.label].append(fn(b))
+    return out
 
 
 def med(results: list[dict[str, Any]], key: str) -> float:
     return statistics.median(r[key] for r in results)
+
+
+def medians(by_backend: dict[str, list[dict[str, Any]]], key: str) -> dict[str, float | None]:
+    return {label: med(results, key) for label, results in by_backend.items()}
+
+
+class SetUpStores:
+    """One set-up store per backend, kept until the ``with`` block ends."""
+
+    def __init__(self, bs: list[Backend], workload: str, **kwargs: Any) -> None:
+        self.bs, self.workload, self.kwargs = bs, workload, kwargs
+        self.folders: dict[str, Path] = {}
+        self.setup: dict[str, dict[str, Any]] = {}
+
+    def __enter__(self) -> "SetUpStores":
+        for b in self.bs:
+            self.folders[b.label] = _fresh(b.label)
+            self.setup[b.label] = run_workload(b, self.workload, self.folders[b.label],
+                                               **self.kwargs)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for folder in self.folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- the six workloads ----------------------------------------------------------------------
@@ -138,14 +170,14 @@ def bench_import(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
     env_nb = {**os.environ, "PYTHONPATH": str(REPO)}
     cases = {"nbtrack": (sys.executable, "nbtrack", env_nb),
              "mlflow": (str(VENV_PY), "mlflow", dict(os.environ))}
-    values: dict[str, float | None] = {}
-    for lib, (python, module, env) in cases.items():
-        bare, full = [], []
-        for _ in range(s.import_repeat):
-            bare.append(_time_cmd([python, "-c", "pass"], env))
-            full.append(_time_cmd([python, "-c", f"import {module}"], env))
-        raw[f"import-{lib}"] = {"bare": bare, "import": full}
-        values[lib] = statistics.median(full) - statistics.median(bare)
+    times: dict[str, dict[str, list[float]]] = {lib: {"bare": [], "import": []} for lib in cases}
+    for _ in range(s.import_repeat):
+        for lib, (python, module, env) in cases.items():
+            times[lib]["bare"].append(_time_cmd([python, "-c", "pass"], env))
+            times[lib]["import"].append(_time_cmd([python, "-c", f"import {module}"], env))
+    raw["import"] = times
+    values = {lib: statistics.median(t["import"]) - statistics.median(t["bare"])
+              for lib, t in times.items()}
     row = Row("`import` (fresh interpreter, minus bare start)",
               {b.label: values[b.lib] for b in bs}, 10,
               notes=["import: one MLflow figure serves both store columns (importing opens no store)."])
@@ -159,93 +191,75 @@ def _time_cmd(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def bench_start_end(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    values = {}
-    for b in bs:
-        results = repeated(b, "start_end", s.repeat, n=s.start_end_n)
-        raw[f"start_end-{b.label}"] = results
-        values[b.label] = med(results, "per_op_s")
-    return [Row(f"start + end run (fluent, per pair, N={s.start_end_n})", values, 4)]
+    results = round_robin(bs, s.repeat, lambda b: fresh_run(b, "start_end", n=s.start_end_n))
+    raw["start_end"] = results
+    return [Row(f"start + end run (fluent, per pair, N={s.start_end_n})",
+                medians(results, "per_op_s"), 4)]
 
 
 def bench_log_metric(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    values = {}
-    for b in bs:
-        results = repeated(b, "log_metric", s.repeat, n=s.log_metric_n[b.lib])
-        raw[f"log_metric-{b.label}"] = results
-        values[b.label] = med(results, "per_op_s")
     n = s.log_metric_n
+    results = round_robin(bs, s.repeat, lambda b: fresh_run(b, "log_metric", n=n[b.lib]))
+    raw["log_metric"] = results
     return [Row(f"`log_metric` per call, flush + end_run included "
-                f"(N={n['nbtrack']:,} nbtrack, {n['mlflow']:,} MLflow)", values, 400)]
+                f"(N={n['nbtrack']:,} nbtrack, {n['mlflow']:,} MLflow)",
+                medians(results, "per_op_s"), 400)]
+
+
+def _history_once(b: Backend, s: Sizes) -> dict[str, Any]:
+    folder = _fresh(b.label)
+    try:
+        setup = run_workload(b, "history_setup", folder, points=s.history_points)
+        read = run_workload(b, "history_read", folder, run_id=setup["run_id"])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if read["points"] != s.history_points:
+        raise RuntimeError(f"{b.label} returned {read['points']} of {s.history_points} points")
+    return {**read, "setup_s": setup["setup_s"]}
 
 
 def bench_history(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    cold, warm = {}, {}
-    for b in bs:
-        results = []
-        for _ in range(s.repeat_heavy):
-            folder = _fresh(b.label)
-            try:
-                setup = run_workload(b, "history_setup", folder, points=s.history_points)
-                read = run_workload(b, "history_read", folder, run_id=setup["run_id"])
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-            if read["points"] != s.history_points:
-                raise RuntimeError(f"{b.label} returned {read['points']} points")
-            results.append({**read, "setup_s": setup["setup_s"]})
-        raw[f"history-{b.label}"] = results
-        cold[b.label], warm[b.label] = med(results, "cold_s"), med(results, "warm_s")
+    results = round_robin(bs, s.repeat_heavy, lambda b: _history_once(b, s))
+    raw["history"] = results
     label = f"`get_metric_history`, {s.history_points:,} points"
-    return [Row(f"{label}: first read in a fresh process", cold, 10),
-            Row(f"{label}: warm (later reads)", warm, 10)]
+    return [Row(f"{label}: first read in a fresh process", medians(results, "cold_s"), 10),
+            Row(f"{label}: warm (later reads)", medians(results, "warm_s"), 10)]
 
 
 def bench_search(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    cold, warm, counts, notes = {}, {}, set(), []
-    for b in bs:
-        folder = _fresh(b.label)
-        try:
-            setup = run_workload(b, "search_setup", folder, runs=s.search_runs)
-            results = [run_workload(b, "search_read", folder,
-                                    experiment_id=setup["experiment_id"])
-                       for _ in range(s.repeat_heavy)]
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        raw[f"search-{b.label}"] = {"setup": setup, "reads": results}
-        counts |= {(r["count"], r["ordered"]) for r in results}
-        cold[b.label], warm[b.label] = med(results, "cold_s"), med(results, "warm_s")
-        notes.append(f"{b.label} {setup['setup_s']:.1f} s")
-    if len(counts) != 1:
-        raise RuntimeError(f"search results differ between libraries: {counts}")
+    with SetUpStores(bs, "search_setup", runs=s.search_runs) as stores:
+        results = round_robin(bs, s.repeat_heavy, lambda b: run_workload(
+            b, "search_read", stores.folders[b.label],
+            experiment_id=stores.setup[b.label]["experiment_id"]))
+    raw["search"] = {"setup": stores.setup, "reads": results}
+    answers = {(r["count"], r["ordered"]) for rs in results.values() for r in rs}
+    if len(answers) != 1 or not next(iter(answers))[1]:
+        raise RuntimeError(f"search results differ between libraries or are unordered: {answers}")
+    setup = ", ".join(f"{k} {v['setup_s']:.1f} s" for k, v in stores.setup.items())
     label = f"`search_runs` over {s.search_runs} runs, filter + order_by"
-    return [Row(f"{label}: first call in a fresh process", cold, 5),
-            Row(f"{label}: warm (second and later calls)", warm, 5,
+    return [Row(f"{label}: first call in a fresh process", medians(results, "cold_s"), 5),
+            Row(f"{label}: warm (second and later calls)", medians(results, "warm_s"), 5,
                 notes=[f"search: setup of {s.search_runs} runs through each client took "
-                       + ", ".join(notes) + f"; all three returned the same {counts.pop()[0]} "
-                       "runs in the same order."])]
+                       f"{setup}; all three returned the same {next(iter(answers))[0]} runs "
+                       "in the same order."])]
 
 
 def bench_big_store(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    empty, big, flat, notes = {}, {}, {}, []
-    for b in bs:
-        empty_runs = repeated(b, "new_run", s.repeat)
-        folder = _fresh(b.label)
-        try:
-            setup = run_workload(b, "bigstore_setup", folder, runs=s.big_runs,
-                                 points=s.big_points)
-            big_runs = [run_workload(b, "new_run", folder) for _ in range(s.repeat_heavy)]
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        raw[f"big-{b.label}"] = {"empty": empty_runs, "setup": setup, "big": big_runs}
-        empty[b.label], big[b.label] = med(empty_runs, "write_s"), med(big_runs, "write_s")
-        flat[b.label] = big[b.label] / empty[b.label]
-        notes.append(f"big store, {b.label}: setup {setup['setup_s']:.1f} s ({setup['method']});"
-                     f" opening the store (`set_experiment`, not in the timed writes) "
-                     f"{med(empty_runs, 'open_s') * 1e3:.0f} ms empty, "
-                     f"{med(big_runs, 'open_s') * 1e3:.0f} ms big")
+    empty = round_robin(bs, s.repeat, lambda b: fresh_run(b, "new_run"))
+    with SetUpStores(bs, "bigstore_setup", runs=s.big_runs, points=s.big_points) as stores:
+        big = round_robin(bs, s.repeat_heavy,
+                          lambda b: run_workload(b, "new_run", stores.folders[b.label]))
+    raw["big_store"] = {"empty": empty, "setup": stores.setup, "big": big}
+    e, g = medians(empty, "write_s"), medians(big, "write_s")
+    flat = {k: g[k] / e[k] for k in e}  # type: ignore[operator]
+    notes = [f"big store, {k}: setup {v['setup_s']:.1f} s ({v['method']}); opening the store "
+             f"(`set_experiment`, outside the timed writes) {med(empty[k], 'open_s') * 1e3:.0f}"
+             f" ms empty, {med(big[k], 'open_s') * 1e3:.0f} ms big"
+             for k, v in stores.setup.items()]
     size = f"{s.big_runs:,} runs + {s.big_points:,} points"
     return [Row("new run's writes (start, 10 params, 100 `log_metric`, end): empty store",
-                empty, None),
-            Row(f"new run's writes: store holding {size}", big, None),
+                e, None),
+            Row(f"new run's writes: store holding {size}", g, None),
             Row(f"new run's writes: {size} ÷ empty (must stay flat)", flat, 1.5, kind="flat",
                 notes=notes)]
 
