@@ -21,6 +21,8 @@ class Adapter:
     """One tracking library opened on one store URI."""
 
     name = ""
+    #: True if logged metrics wait in memory until a flush (then run end is a write too).
+    buffered = False
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
@@ -51,6 +53,7 @@ class Adapter:
 
 class _Nbtrack(Adapter):
     name = "nbtrack"
+    buffered = True
 
     def __init__(self, uri: str) -> None:
         super().__init__(uri)

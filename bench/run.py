@@ -201,7 +201,7 @@ def bench_log_metric(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[R
     n = s.log_metric_n
     results = round_robin(bs, s.repeat, lambda b: fresh_run(b, "log_metric", n=n[b.lib]))
     raw["log_metric"] = results
-    return [Row(f"`log_metric` per call, flush + end_run included "
+    return [Row(f"`log_metric` per call incl. flush (+ end_run for nbtrack) "
                 f"(N={n['nbtrack']:,} nbtrack, {n['mlflow']:,} MLflow)",
                 medians(results, "per_op_s"), 400)]
 

@@ -58,7 +58,12 @@ def start_end(a: Adapter, n: int = 100) -> dict[str, Any]:
 
 
 def log_metric(a: Adapter, n: int = 20000) -> dict[str, Any]:
-    """``n`` single ``log_metric`` calls in one run; the clock includes the flush and end_run."""
+    """``n`` single ``log_metric`` calls in one run, then the flush.
+
+    A buffering library (nbtrack) writes at ``flush()`` and ``end_run``, so both are inside
+    its clock. MLflow writes inside each call; its ``end_run`` stays outside the clock, which
+    can only make MLflow's per-call figure look better.
+    """
     _, open_s = _open_experiment(a)
     a.api.start_run()
     a.api.log_metric("warmup", 0.0, step=0)
@@ -66,9 +71,11 @@ def log_metric(a: Adapter, n: int = 20000) -> dict[str, Any]:
     for i in range(n):
         a.api.log_metric("loss", 1.0 / (i + 1), step=i)
     a.flush()
+    flushed = _clock()
     a.api.end_run()
-    total = _clock() - t0
-    return {"per_op_s": total / n, "n": n, "total_s": total, "open_s": open_s}
+    total = (_clock() if a.buffered else flushed) - t0
+    return {"per_op_s": total / n, "n": n, "total_s": total, "loop_flush_s": flushed - t0,
+            "open_s": open_s}
 
 
 def _log_points(a: Adapter, run_id: str, key: str, points: int, batch: int) -> None:
