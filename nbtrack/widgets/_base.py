@@ -57,14 +57,17 @@ def guarded(method: F) -> F:
 
     @functools.wraps(method)
     def wrapper(self: "PanelBase", *args: Any, **kwargs: Any) -> Any:
+        self._callback_depth += 1
         try:
-            result = method(self, *args, **kwargs)
+            return method(self, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a panel callback must not break the panel
             log.exception("nbtrack panel %s: %s failed", type(self).__name__, method.__name__)
             self.show_error(exc)
             return None
-        self.refresh_twin()
-        return result
+        finally:
+            self._callback_depth -= 1
+            if self._callback_depth == 0:  # callbacks nest (trait links): publish once, at the end
+                self.refresh_twin()
 
     return wrapper  # type: ignore[return-value]
 
@@ -126,6 +129,7 @@ class PanelBase(w.VBox):
 
     _display_id: str | None = None
     _twin_stale = True
+    _callback_depth = 0
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)

@@ -140,3 +140,25 @@ def test_unknown_widget_name():
 
     with pytest.raises(AttributeError, match="Nope"):
         nbtrack.widgets.Nope  # noqa: B018
+
+
+def test_clicks_outside_a_cell_publish_the_twin_once_errors_included(ip, client, experiment_id):
+    """What a front-end click does: the callback runs outside any cell, so it publishes itself."""
+    make_runs(client, experiment_id, 30)
+    run = client.create_run(experiment_id)
+    client.log_model(run.info.run_id, {"w": 1}, "m", registered_model_name="clf")
+    _run(ip, f"from nbtrack.widgets import ExperimentBrowser, RegistryPanel\n"
+             f"b = ExperimentBrowser(experiment='{experiment_id}', page_size=10)\ndisplay(b)\n"
+             f"r = RegistryPanel()\ndisplay(r)")
+    browser, registry = ip.user_ns["b"], ip.user_ns["r"]
+    with capture_output() as captured:
+        browser.filter_box.value = "metrics.acc < 0.005"  # one change, several linked traits
+    (update,) = [o for o in captured.outputs if o.update]
+    assert len(table_rows(update.data["text/html"])) == 1 + 5
+    with capture_output() as captured:
+        registry.alias_box.value = "<bad>"
+        (button,) = [b for box in registry.children for b in getattr(box, "children", ())
+                     if getattr(b, "description", "") == "Set alias"]
+        button.click()
+    (update,) = [o for o in captured.outputs if o.update]
+    assert "Invalid alias" in update.data["text/html"] and "&lt;bad&gt;" in update.data["text/html"]
