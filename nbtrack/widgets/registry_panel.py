@@ -42,12 +42,15 @@ class RegistryPanel(PanelBase):
         self.model_picker = w.Dropdown(description="Model", options=[])
         self.version_picker = w.Dropdown(description="Version", options=[])
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.staging_button = w.Button(description="Promote to Staging")
-        self.production_button = w.Button(description="Promote to Production", button_style="success")
-        self.archive_existing = w.Checkbox(value=False, description="archive existing", indent=False)
-        self.archive_button = w.Button(description="Archive", button_style="warning")
+        fit = w.Layout(width="auto")  # labels are never cut: browser tests click them by text
+        self.staging_button = w.Button(description="Promote to Staging", layout=fit)
+        self.production_button = w.Button(description="Promote to Production", button_style="success",
+                                          layout=fit)
+        self.archive_existing = w.Checkbox(value=False, description="archive existing", indent=False,
+                                           layout=fit)
+        self.archive_button = w.Button(description="Archive", button_style="warning", layout=fit)
         self.alias_box = w.Text(placeholder="alias, e.g. champion", layout=w.Layout(width="180px"))
-        self.alias_button = w.Button(description="Set alias")
+        self.alias_button = w.Button(description="Set alias", layout=fit)
         self.versions_table = w.HTML(value="")
         self.audit_table = w.HTML(value="")
         w.link((self.model_picker, "value"), (self, "model_name"))
