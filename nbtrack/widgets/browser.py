@@ -96,7 +96,7 @@ class ExperimentBrowser(PanelBase):
         self.column_picker = w.SelectMultiple(description="Columns", options=[], rows=4)
         self.sort_picker = w.Dropdown(description="Sort by", options=list(BASE_COLUMNS), value="start")
         self.order_picker = w.ToggleButtons(options=[("desc", True), ("asc", False)], value=True,
-                                            style={"button_width": "50px"})
+                                            style={"button_width": "64px"})
         self.prev_button = w.Button(description="Prev", icon="arrow-left")
         self.next_button = w.Button(description="Next", icon="arrow-right")
         self.page_label = w.HTML(value="")

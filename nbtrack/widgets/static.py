@@ -104,7 +104,8 @@ def html_table(
     marks = marks or {}
     row_marks = row_marks or {}
     raw = set(raw_columns)
-    out = [f'<table class="{escape(css_class)}" style="{_TABLE_STYLE}">']
+    out = [f'<div style="overflow-x:auto;max-width:100%;"><table class="{escape(css_class)}" '
+           f'style="{_TABLE_STYLE}">']
     if caption:
         out.append(f'<caption style="text-align:left;font-weight:bold;">{escape(caption)}</caption>')
     out.append("<thead><tr>")
@@ -121,7 +122,7 @@ def html_table(
             text = str(cell) if c in raw else escape(format_value(cell))
             out.append(f'<td{cls} style="{style}">{text}</td>')
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
