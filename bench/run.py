@@ -257,7 +257,8 @@ def bench_big_store(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Ro
              f" ms empty, {med(big[k], 'open_s') * 1e3:.0f} ms big"
              for k, v in stores.setup.items()]
     size = f"{s.big_runs:,} runs + {s.big_points:,} points"
-    return [Row("new run's writes (start, 10 params, 100 `log_metric`, end): empty store",
+    return [Row("new run's writes (start, 10 params, 100 `log_metric`, end; median of 5 "
+                "per process): empty store",
                 e, None),
             Row(f"new run's writes: store holding {size}", g, None),
             Row(f"new run's writes: {size} ÷ empty (must stay flat)", flat, 1.5, kind="flat",

@@ -176,16 +176,20 @@ def _fill_with_api(a: Adapter, exp_id: str, runs: int, per_run: int) -> None:
         a.client.set_terminated(run_id)
 
 
-def new_run(a: Adapter, metrics: int = 100) -> dict[str, Any]:
-    """One new run's writes: start, 10 params, ``metrics`` log_metric calls, end."""
+def new_run(a: Adapter, metrics: int = 100, runs: int = 5) -> dict[str, Any]:
+    """A new run's writes (start, 10 params, ``metrics`` log_metric calls, end), ``runs``
+    times in this process; the median, since one ~10 ms run is at the mercy of the machine."""
     _, open_s = _open_experiment(a)
-    t0 = _clock()
-    a.api.start_run()
-    a.api.log_params({f"p{k}": str(k) for k in range(10)})
-    for i in range(metrics):
-        a.api.log_metric("loss", 1.0 / (i + 1), step=i)
-    a.api.end_run()
-    return {"write_s": _clock() - t0, "open_s": open_s}
+    times = []
+    for _ in range(runs):
+        t0 = _clock()
+        a.api.start_run()
+        a.api.log_params({f"p{k}": str(k) for k in range(10)})
+        for i in range(metrics):
+            a.api.log_metric("loss", 1.0 / (i + 1), step=i)
+        a.api.end_run()
+        times.append(_clock() - t0)
+    return {"write_s": statistics.median(times), "times_s": times, "open_s": open_s}
 
 
 def _median_of(repeat: int, fn: Callable[[], Any]) -> float:
