@@ -4,9 +4,10 @@ Layout (document names; ``FileDocuments`` maps "runs/ab" to ``runs/ab.json``), e
 database:
 
 - ``meta``: table ``experiments`` (doc id = experiment id).
-- ``runs/<xx>``: table ``runs``, one document per run (info, params, tags, latest metrics,
-  pid/host/heartbeat); ``xx`` is the first two hex digits of the run id, so a store of any size
-  rewrites about 1/256 of its run metadata when one run changes.
+- ``runs/<nnnnnn>``: table ``runs``, one document per run (info, params, tags, latest metrics,
+  pid/host/heartbeat). Shards fill in creation order, ``RUNS_PER_SHARD`` runs each, and a run id
+  ends with its shard's number, so starting or ending a run rewrites one bounded file however
+  large the store grows, and a search of a few hundred runs reads a handful of files.
 - ``metrics/<run_id>``: one table per metric key holding chunk documents of parallel arrays
   (step, value, timestamp), so appending points rewrites only that run's history.
 - ``registry``: a plain JSON state owned by the registry service.
@@ -36,13 +37,15 @@ from ..errors import (
 )
 from .._validation import now_ms
 from . import _codec
-from ._metric_buffer import MetricBuffer
+from ._metric_buffer import MetricBuffer, Point
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 from .documents import Documents, pid_alive
 
 T = TypeVar("T")
 
 CHUNK_POINTS = 1000
+RUNS_PER_SHARD = 100
+_SHARD_DIGITS = 6
 HEARTBEAT_EVERY_MS = 60_000
 #: A RUNNING run from another host with no heartbeat for this long is stale.
 STALE_AFTER_MS = 15 * 60_000
@@ -72,7 +75,11 @@ class _DictStorage(Storage):
 
 
 def _shard(run_id: str) -> str:
-    return f"runs/{run_id[:2]}"
+    return f"runs/{run_id[-_SHARD_DIGITS:]}"
+
+
+def _shard_name(number: int) -> str:
+    return f"runs/{number:0{_SHARD_DIGITS}x}"
 
 
 class DocStore:
@@ -84,6 +91,7 @@ class DocStore:
         self._docs = docs
         self._buffer = MetricBuffer(self._write_metrics)
         self._runs_cache: dict[str, tuple[dict[str, Any], list[Run]]] = {}
+        self._history_cache: dict[tuple[str, str], tuple[dict[str, Any], list[Metric]]] = {}
         self._active_runs: set[str] = set()  # run ids known to exist and not deleted
         self._lock = threading.Lock()
         self._ensure_default_experiment()
@@ -186,16 +194,15 @@ class DocStore:
             raise RunStateError(
                 f"Experiment {exp.name!r} (id {exp.experiment_id}) is deleted; restore it before starting runs"
             )
-        run_id = uuid.uuid4().hex
         doc = {
-            "run_id": run_id,
+            "run_id": "",
             "run_name": run_name,
             "experiment_id": exp.experiment_id,
             "status": RunStatus.RUNNING,
             "start_time": start_time,
             "end_time": None,
             "lifecycle_stage": LifecycleStage.ACTIVE,
-            "artifact_uri": f"{exp.artifact_location.rstrip('/')}/{run_id}",
+            "artifact_uri": "",
             "user_id": user_id or _user(),
             "params": {},
             "tags": dict(tags or {}),
@@ -204,8 +211,20 @@ class DocStore:
             "host": _HOST,
             "heartbeat": now_ms(),
         }
-        self._update_table(_shard(run_id), "runs", lambda t: t.insert(doc))
-        self._active_runs.add(run_id)
+
+        def insert_if_room(table: Any, number: int) -> bool:
+            if len(table) >= RUNS_PER_SHARD:
+                return False
+            run_id = uuid.uuid4().hex[: 32 - _SHARD_DIGITS] + f"{number:0{_SHARD_DIGITS}x}"
+            doc.update(run_id=run_id, artifact_uri=f"{exp.artifact_location.rstrip('/')}/{run_id}")
+            table.insert(doc)
+            return True
+
+        shards = self._docs.names("runs/")
+        number = int(shards[-1][len("runs/"):], 16) if shards else 0
+        while not self._update_table(_shard_name(number), "runs", lambda t: insert_if_room(t, number)):
+            number += 1  # this shard is full (maybe filled by another process meanwhile)
+        self._active_runs.add(doc["run_id"])
         return _codec.run_from_doc(doc)
 
     def _run_doc(self, run_id: str) -> dict[str, Any]:
@@ -294,7 +313,12 @@ class DocStore:
                 self._change_run(run_id, change)
         if metrics:
             self._check_writable(run_id)
-            self._buffer.add(run_id, list(metrics))
+            self._buffer.add(run_id, [(m.key, m.value, m.timestamp, m.step) for m in metrics])
+
+    def append_metric(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
+        if run_id not in self._active_runs:
+            self._check_writable(run_id)
+        self._buffer.add(run_id, [(key, value, timestamp, step)])
 
     def _params_already_logged(self, run_id: str, params: Mapping[str, str]) -> bool:
         """True when every param already has this value (a no-op that needs no write)."""
@@ -314,8 +338,13 @@ class DocStore:
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         self._flush_quietly()
         self._run_doc(run_id)
-        table = self._docs.read(f"metrics/{run_id}").get(key, {})
-        return _codec.history_from_table(key, table)
+        raw = self._docs.read(f"metrics/{run_id}")
+        cache_key = (run_id, key)
+        cached = self._history_cache.get(cache_key)
+        if cached is None or cached[0] is not raw:
+            cached = (raw, _codec.history_from_table(key, raw.get(key, {})))
+            self._history_cache[cache_key] = cached
+        return list(cached[1])
 
     def list_runs(self, experiment_ids: Sequence[str]) -> list[Run]:
         self._flush_quietly()
@@ -358,11 +387,11 @@ class DocStore:
         if self._buffer.pending():
             self._buffer.flush()
 
-    def _write_metrics(self, batch: dict[str, list[Metric]]) -> None:
+    def _write_metrics(self, batch: dict[str, list[Point]]) -> None:
         for run_id, points in batch.items():
-            self._docs.update(f"metrics/{run_id}", lambda raw: _append_points(raw, points))
-        for run_id, points in batch.items():
-            self._change_run(run_id, lambda doc: _update_latest(doc, points))
+            columns = _columns_by_key(points)
+            self._docs.update(f"metrics/{run_id}", lambda raw: _append_columns(raw, columns))
+            self._change_run(run_id, lambda doc: _update_latest(doc, columns))
 
     def close(self) -> None:
         self._buffer.close()
@@ -375,32 +404,46 @@ class DocStore:
         return self._docs.update("registry", fn)
 
 
-def _append_points(raw: dict[str, Any], points: list[Metric]) -> None:
-    by_key: dict[str, list[Metric]] = {}
-    for m in points:
-        by_key.setdefault(m.key, []).append(m)
+Columns = tuple[list[int], list[float], list[int]]  # steps, values, timestamps
+
+
+def _columns_by_key(points: list[Point]) -> dict[str, Columns]:
+    out: dict[str, Columns] = {}
+    for key, value, timestamp, step in points:
+        cols = out.get(key)
+        if cols is None:
+            cols = out[key] = ([], [], [])
+        cols[0].append(step)
+        cols[1].append(value)
+        cols[2].append(timestamp)
+    return out
+
+
+def _append_columns(raw: dict[str, Any], columns: dict[str, Columns]) -> None:
     enc = _codec.encode_float
-    for key, items in by_key.items():
+    for key, (steps, values, timestamps) in columns.items():
         table = raw.setdefault(key, {})
-        next_id = max(map(int, table), default=0)
-        chunk = table.get(str(next_id))
+        chunk_id = max(map(int, table), default=0)
+        chunk = table.get(str(chunk_id))
         start = 0
-        while start < len(items):
+        while start < len(steps):
             if chunk is None or len(chunk["step"]) >= CHUNK_POINTS:
-                next_id += 1
-                chunk = table[str(next_id)] = {"step": [], "value": [], "timestamp": []}
-            part = items[start : start + CHUNK_POINTS - len(chunk["step"])]
-            chunk["step"].extend(m.step for m in part)
-            chunk["value"].extend(enc(m.value) for m in part)
-            chunk["timestamp"].extend(m.timestamp for m in part)
-            start += len(part)
+                chunk_id += 1
+                chunk = table[str(chunk_id)] = {"step": [], "value": [], "timestamp": []}
+            end = start + CHUNK_POINTS - len(chunk["step"])
+            chunk["step"].extend(steps[start:end])
+            chunk["value"].extend([enc(x) for x in values[start:end]])
+            chunk["timestamp"].extend(timestamps[start:end])
+            start = end
 
 
-def _update_latest(doc: dict[str, Any], points: list[Metric]) -> None:
+def _update_latest(doc: dict[str, Any], columns: dict[str, Columns]) -> None:
     latest = doc.setdefault("metrics", {})
-    for m in points:
-        if _codec.is_newer(m.step, m.timestamp, m.value, latest.get(m.key)):
-            latest[m.key] = [_codec.encode_float(m.value), m.timestamp, m.step]
+    for key, (steps, values, timestamps) in columns.items():
+        # MLflow's rule: highest step, then timestamp, then value.
+        step, timestamp, value = max(zip(steps, timestamps, values))
+        if _codec.is_newer(step, timestamp, value, latest.get(key)):
+            latest[key] = [_codec.encode_float(value), timestamp, step]
     now = now_ms()
     if now - int(doc.get("heartbeat") or 0) > HEARTBEAT_EVERY_MS:
         doc["heartbeat"] = now

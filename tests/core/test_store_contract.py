@@ -222,3 +222,15 @@ def test_same_param_on_deleted_run_is_refused(store):
     store.update_run(rid, lifecycle_stage=LifecycleStage.DELETED)
     with pytest.raises(RunStateError, match="deleted"):
         store.log_batch(rid, params={"a": "1"})
+
+
+def test_run_shards_fill_in_creation_order(tmp_path):
+    from nbtrack.store.docstore import RUNS_PER_SHARD
+
+    store = TinyDBStore(tmp_path / "s")
+    ids = [store.create_run("0", f"r{i}", i, {}).info.run_id for i in range(RUNS_PER_SHARD + 5)]
+    shards = sorted(p.name for p in (tmp_path / "s" / "runs").glob("*.json"))
+    assert shards == ["000000.json", "000001.json"]
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    assert {i[-6:] for i in ids[:RUNS_PER_SHARD]} == {"000000"}
+    assert ids[-1].endswith("000001") and store.get_run(ids[-1]).info.run_name == f"r{RUNS_PER_SHARD + 4}"

@@ -115,7 +115,7 @@ def test_sigkill_mid_flush_keeps_store_loadable(tmp_path, rewrites_before_kill):
 def test_corrupted_file_gives_clear_error_and_is_not_overwritten(tmp_path):
     store = TinyDBStore(tmp_path / "s")
     rid = store.create_run("0", "r", 1, {}).info.run_id
-    shard = tmp_path / "s" / "runs" / f"{rid[:2]}.json"
+    shard = tmp_path / "s" / "runs" / f"{rid[-6:]}.json"
     shard.write_bytes(b'{"runs": {"1": {"run_id": ')
     before = shard.read_bytes()
     fresh = TinyDBStore(tmp_path / "s")
@@ -136,3 +136,24 @@ def test_orphan_temp_file_of_live_process_is_kept(tmp_path):
     mine.write_bytes(b"{}")
     TinyDBStore(store_dir)
     assert mine.exists()
+
+
+def test_lock_held_elsewhere_gives_store_busy_error(tmp_path):
+    import fcntl
+    import threading
+
+    from nbtrack.errors import StoreBusyError
+    from nbtrack.store._locks import DocLock
+
+    path = tmp_path / "x.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another open file description holds it
+    try:
+        with pytest.raises(StoreBusyError, match="x.lock"):
+            with DocLock(threading.RLock(), path, timeout=0.05):
+                pass
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    with DocLock(threading.RLock(), path, timeout=0.05):
+        pass
