@@ -19,6 +19,7 @@ from ._paging import PagedList, page, query_hash
 from ._run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
 from .entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
 from .errors import RunStateError
+from .filters import filter_runs, parse_filter, sort_runs, validate_order_by
 from .store.base import Store
 
 __all__ = ["RunsMixin"]
@@ -209,15 +210,13 @@ class RunsMixin:
 
     def _log_metric_fast(self, run_id: str, key: str, value: Any, step: Any, timestamp: Any) -> None:
         """Fluent hot path: validate and append to the store's buffer; no reads, no copies."""
-        metric = Metric(
-            v.validate_key(key, "metric"),
-            v.validate_metric_value(key, value),
-            v.validate_timestamp(timestamp),
-            v.validate_step(step),
-        )
-        self._store.log_batch(run_id, (metric,))
+        key = v.validate_key(key, "metric")
+        value = v.validate_metric_value(key, value)
+        timestamp = v.validate_timestamp(timestamp)
+        step = v.validate_step(step)
+        self._store.append_metric(run_id, key, value, timestamp, step)
         if listeners:
-            notify(run_id, [metric])
+            notify(run_id, [Metric(key, value, timestamp, step)])
 
     def set_tag(self, run_id: str, key: str, value: Any) -> None:
         """Set a run tag (value stored as a string, at most 8000 characters).
@@ -289,8 +288,6 @@ class RunsMixin:
         InvalidFilterError
             If ``filter_string`` or ``order_by`` cannot be parsed.
         """
-        from .filters import filter_runs, parse_filter, sort_runs, validate_order_by
-
         ids = check_experiment_ids(experiment_ids)
         run_view_type = check_view_type(run_view_type, "run_view_type")
         max_results = v.validate_max_results(max_results)

@@ -58,12 +58,18 @@ def run_from_doc(doc: dict[str, Any]) -> Run:
 def history_from_table(key: str, table: dict[str, Any]) -> list[Metric]:
     """Points of one metric from its chunk documents, in logging order."""
     out: list[Metric] = []
+    append, new = out.append, object.__new__
     for chunk_id in sorted(table, key=int):
         chunk = table[chunk_id]
-        out.extend(
-            Metric(key, decode_float(v), ts, step)
-            for v, ts, step in zip(chunk["value"], chunk["timestamp"], chunk["step"])
-        )
+        for value, timestamp, step in zip(chunk["value"], chunk["timestamp"], chunk["step"]):
+            # Building frozen dataclasses through __init__ costs 3x more; this is the hot read path.
+            metric = new(Metric)
+            fields = metric.__dict__
+            fields["key"] = key
+            fields["value"] = _DECODE[value] if type(value) is str else float(value)
+            fields["timestamp"] = timestamp
+            fields["step"] = step
+            append(metric)
     return out
 
 

@@ -10,33 +10,33 @@ import logging
 import threading
 from typing import Callable
 
-from ..entities import Metric
-
 FLUSH_INTERVAL_S = 0.5
 
 log = logging.getLogger("nbtrack.store")
 
-Writer = Callable[[dict[str, list[Metric]]], None]
+#: (key, value, timestamp, step): plain tuples keep the hot path free of object construction.
+Point = tuple[str, float, int, int]
+Writer = Callable[[dict[str, list[Point]]], None]
 
 
 class MetricBuffer:
     def __init__(self, write: Writer, interval: float = FLUSH_INTERVAL_S) -> None:
         self._write = write
         self._interval = interval
-        self._pending: dict[str, list[Metric]] = {}
+        self._pending: dict[str, list[Point]] = {}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def add(self, run_id: str, metrics: list[Metric]) -> None:
+    def add(self, run_id: str, points: list[Point]) -> None:
         with self._lock:
             bucket = self._pending.get(run_id)
             if bucket is None:
-                self._pending[run_id] = list(metrics)
+                self._pending[run_id] = points
             else:
-                bucket.extend(metrics)
+                bucket.extend(points)
         if not self._wake.is_set():
             self._wake.set()
             if self._thread is None:

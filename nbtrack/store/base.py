@@ -86,6 +86,9 @@ class Store(Protocol):
         Raises ParamConflictError if a param exists with another value (same value: no-op).
         """
 
+    def append_metric(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
+        """The logging hot path: one validated point into the buffer, no file I/O."""
+
     def delete_tag(self, run_id: str, key: str) -> None:
         """NotFoundError-free: RunNotFoundError for a missing run, InvalidParameterError for a missing tag."""
 
