@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, TypeVar
 
 import orjson
-from filelock import FileLock, Timeout
 
-from ..errors import StoreBusyError, StoreCorruptedError
+from ..errors import StoreCorruptedError
+from ._locks import DocLock
 
 T = TypeVar("T")
 
-LOCK_TIMEOUT_S = 60.0
 _TMP_SUFFIX = ".tmp"
 
 
@@ -132,11 +131,10 @@ class FileDocuments:
                 self._cache[name] = (sig, data)
             return result
 
-    def _locked(self, name: str) -> "_DocLock":
+    def _locked(self, name: str) -> DocLock:
         with self._cache_lock:
             tlock = self._thread_locks.setdefault(name, threading.RLock())
-        lock_path = self.root / ".locks" / (name.replace("/", "__") + ".lock")
-        return _DocLock(tlock, FileLock(str(lock_path), timeout=LOCK_TIMEOUT_S, thread_local=False))
+        return DocLock(tlock, self.root / ".locks" / (name.replace("/", "__") + ".lock"))
 
     @staticmethod
     def _atomic_write(path: Path, payload: bytes) -> tuple[int, int, int]:
@@ -188,34 +186,6 @@ class FileDocuments:
         except FileNotFoundError:
             return []
         return sorted(found)
-
-
-class _DocLock:
-    """In-process lock then cross-process file lock, released in reverse order."""
-
-    def __init__(self, tlock: threading.RLock, flock: FileLock) -> None:
-        self._tlock, self._flock = tlock, flock
-
-    def __enter__(self) -> None:
-        self._tlock.acquire()
-        try:
-            # Poll often: the default 50 ms lets a busy writer re-take the lock before a waiter sees it.
-            self._flock.acquire(poll_interval=0.002)
-        except Timeout:
-            self._tlock.release()
-            raise StoreBusyError(
-                f"Could not lock {self._flock.lock_file} within {LOCK_TIMEOUT_S:.0f} s; "
-                "another process holds the store. Try again."
-            ) from None
-        except BaseException:
-            self._tlock.release()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self._flock.release()
-        finally:
-            self._tlock.release()
 
 
 def pid_alive(pid: int) -> bool:
