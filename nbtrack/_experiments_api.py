@@ -9,6 +9,7 @@ from ._checks import check_artifact_location, check_tags, check_view_type
 from ._paging import PagedList, page, query_hash
 from .entities import Experiment, LifecycleStage, ViewType
 from .errors import InvalidParameterError
+from .filters import filter_experiments, sort_experiments, validate_experiment_order_by
 from .store import DEFAULT_EXPERIMENT_ID
 from .store.base import Store
 
@@ -101,8 +102,6 @@ class ExperimentsMixin:
         InvalidFilterError
             If ``filter_string`` or ``order_by`` cannot be parsed.
         """
-        from .filters import filter_experiments, sort_experiments, validate_experiment_order_by
-
         view_type = check_view_type(view_type, "view_type")
         max_results = v.validate_max_results(max_results)
         validate_experiment_order_by(order_by)
