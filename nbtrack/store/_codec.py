@@ -6,7 +6,7 @@ stored as the strings "NaN", "Infinity" and "-Infinity" and decoded back exactly
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 from ..entities import Experiment, Metric, Run, RunData, RunInfo
 
@@ -55,12 +55,16 @@ def run_from_doc(doc: dict[str, Any]) -> Run:
     return Run(info=info, data=data)
 
 
-def history_from_table(key: str, table: dict[str, Any]) -> list[Metric]:
-    """Points of one metric from its chunk documents, in logging order."""
+def history_from_table(
+    key: str, table: dict[str, Any], read: Callable[[str], dict[str, Any]]
+) -> list[Metric]:
+    """Points of one metric from its chunks (inline, or sealed in files ``read`` loads), in order."""
     out: list[Metric] = []
     append, new = out.append, object.__new__
     for chunk_id in sorted(table, key=int):
         chunk = table[chunk_id]
+        if "file" in chunk:
+            chunk = read(chunk["file"])
         for value, timestamp, step in zip(chunk["value"], chunk["timestamp"], chunk["step"]):
             # Building frozen dataclasses through __init__ costs 3x more; this is the hot read path.
             metric = new(Metric)

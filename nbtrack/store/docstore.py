@@ -9,12 +9,15 @@ database:
   ends with its shard's number, so starting or ending a run rewrites one bounded file however
   large the store grows, and a search of a few hundred runs reads a handful of files.
 - ``metrics/<run_id>``: one table per metric key holding chunk documents of parallel arrays
-  (step, value, timestamp), so appending points rewrites only that run's history.
+  (step, value, timestamp). A chunk that reaches ``CHUNK_POINTS`` is sealed into its own
+  immutable file ``metrics/<run_id>.<key digest>-<chunk>`` and replaced by a reference, so a
+  flush rewrites at most one open chunk per key, however long the run's history grows.
 - ``registry``: a plain JSON state owned by the registry service.
 """
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import socket
 import threading
@@ -43,7 +46,7 @@ from .documents import Documents, pid_alive
 
 T = TypeVar("T")
 
-CHUNK_POINTS = 1000
+CHUNK_POINTS = 5000
 RUNS_PER_SHARD = 100
 _SHARD_DIGITS = 6
 HEARTBEAT_EVERY_MS = 60_000
@@ -342,7 +345,7 @@ class DocStore:
         cache_key = (run_id, key)
         cached = self._history_cache.get(cache_key)
         if cached is None or cached[0] is not raw:
-            cached = (raw, _codec.history_from_table(key, raw.get(key, {})))
+            cached = (raw, _codec.history_from_table(key, raw.get(key, {}), self._docs.read))
             self._history_cache[cache_key] = cached
         return list(cached[1])
 
@@ -390,8 +393,34 @@ class DocStore:
     def _write_metrics(self, batch: dict[str, list[Point]]) -> None:
         for run_id, points in batch.items():
             columns = _columns_by_key(points)
-            self._docs.update(f"metrics/{run_id}", lambda raw: _append_columns(raw, columns))
+            self._docs.update(f"metrics/{run_id}", lambda raw: self._append_columns(run_id, raw, columns))
             self._change_run(run_id, lambda doc: _update_latest(doc, columns))
+
+    def _append_columns(self, run_id: str, raw: dict[str, Any], columns: dict[str, Columns]) -> None:
+        enc = _codec.encode_float
+        for key, (steps, values, timestamps) in columns.items():
+            table = raw.setdefault(key, {})
+            chunk_id = max(map(int, table), default=0)
+            chunk = table.get(str(chunk_id))
+            start = 0
+            while start < len(steps):
+                if chunk is None or "file" in chunk or len(chunk["step"]) >= CHUNK_POINTS:
+                    chunk_id += 1
+                    chunk = table[str(chunk_id)] = {"step": [], "value": [], "timestamp": []}
+                end = start + CHUNK_POINTS - len(chunk["step"])
+                chunk["step"].extend(steps[start:end])
+                chunk["value"].extend([enc(x) for x in values[start:end]])
+                chunk["timestamp"].extend(timestamps[start:end])
+                start = end
+                if len(chunk["step"]) >= CHUNK_POINTS:
+                    chunk = table[str(chunk_id)] = self._seal(run_id, key, chunk_id, chunk)
+
+    def _seal(self, run_id: str, key: str, chunk_id: int, chunk: dict[str, Any]) -> dict[str, Any]:
+        """Write a full chunk to its own immutable file; the run's history keeps a reference."""
+        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+        name = f"metrics/{run_id}.{digest}-{chunk_id}"
+        self._docs.update(name, lambda raw: raw.update(chunk))
+        return {"file": name, "count": len(chunk["step"])}
 
     def close(self) -> None:
         self._buffer.close()
@@ -417,24 +446,6 @@ def _columns_by_key(points: list[Point]) -> dict[str, Columns]:
         cols[1].append(value)
         cols[2].append(timestamp)
     return out
-
-
-def _append_columns(raw: dict[str, Any], columns: dict[str, Columns]) -> None:
-    enc = _codec.encode_float
-    for key, (steps, values, timestamps) in columns.items():
-        table = raw.setdefault(key, {})
-        chunk_id = max(map(int, table), default=0)
-        chunk = table.get(str(chunk_id))
-        start = 0
-        while start < len(steps):
-            if chunk is None or len(chunk["step"]) >= CHUNK_POINTS:
-                chunk_id += 1
-                chunk = table[str(chunk_id)] = {"step": [], "value": [], "timestamp": []}
-            end = start + CHUNK_POINTS - len(chunk["step"])
-            chunk["step"].extend(steps[start:end])
-            chunk["value"].extend([enc(x) for x in values[start:end]])
-            chunk["timestamp"].extend(timestamps[start:end])
-            start = end
 
 
 def _update_latest(doc: dict[str, Any], columns: dict[str, Columns]) -> None:

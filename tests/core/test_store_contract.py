@@ -124,6 +124,26 @@ def test_metrics_history_latest_and_chunking(store):
     assert store.get_metric_history(rid, "unknown") == []
 
 
+def test_full_chunks_are_sealed_so_a_flush_rewrites_only_the_open_chunk(tmp_path):
+    store = TinyDBStore(tmp_path / "s")
+    rid = _run(store).info.run_id
+    store.log_batch(rid, metrics=[Metric("a/b", float(i), i, i) for i in range(CHUNK_POINTS * 3 + 5)])
+    store.flush()
+    history_file = tmp_path / "s" / "metrics" / f"{rid}.json"
+    sealed = sorted((tmp_path / "s" / "metrics").glob(f"{rid}.*-*.json"))
+    assert len(sealed) == 3
+    small = history_file.stat().st_size
+    assert small < sealed[0].stat().st_size / 100  # only 5 inline points and 3 references
+    before = [p.stat().st_mtime_ns for p in sealed]
+    store.log_batch(rid, metrics=[Metric("a/b", -1.0, 0, 10**6)])
+    store.flush()
+    assert [p.stat().st_mtime_ns for p in sealed] == before  # sealed chunks are never rewritten
+    hist = store.get_metric_history(rid, "a/b")
+    assert len(hist) == CHUNK_POINTS * 3 + 6 and hist[-1].step == 10**6
+    assert [m.step for m in hist[:-1]] == list(range(CHUNK_POINTS * 3 + 5))
+    assert TinyDBStore(tmp_path / "s").get_metric_history(rid, "a/b") == hist
+
+
 def test_latest_metric_is_highest_step_then_timestamp(store):
     rid = _run(store).info.run_id
     store.log_batch(rid, metrics=[Metric("m", 5.0, 100, 3), Metric("m", 7.0, 50, 1)])
