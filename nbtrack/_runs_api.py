@@ -1,6 +1,7 @@
 """The run verbs of ``TrackingClient``: create, log, tag, search and end runs (numpydoc once here)."""
 from __future__ import annotations
 
+from time import time as _time
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import _validation as v
@@ -210,10 +211,13 @@ class RunsMixin:
 
     def _log_metric_fast(self, run_id: str, key: str, value: Any, step: Any, timestamp: Any) -> None:
         """Fluent hot path: validate and append to the store's buffer; no reads, no copies."""
-        key = v.validate_key(key, "metric")
-        value = v.validate_metric_value(key, value)
-        timestamp = v.validate_timestamp(timestamp)
-        step = v.validate_step(step)
+        # The common cases (a known key, a float, no step/time given) skip the validators' calls.
+        if key not in v.GOOD_KEYS:
+            v.validate_key(key, "metric")
+        if type(value) is not float:
+            value = v.validate_metric_value(key, value)
+        timestamp = int(_time() * 1000) if timestamp is None else v.validate_timestamp(timestamp)
+        step = 0 if step is None else v.validate_step(step)
         self._store.append_metric(run_id, key, value, timestamp, step)
         if listeners:
             notify(run_id, [Metric(key, value, timestamp, step)])

@@ -17,7 +17,7 @@ MAX_RESULTS_LIMIT = 50000
 
 _KEY_RE = re.compile(r"^[/\w.\- :]*$")
 # Keys already checked: the logging hot path validates each distinct key once.
-_GOOD_KEYS: set[str] = set()
+GOOD_KEYS: set[str] = set()
 
 
 def now_ms() -> int:
@@ -26,7 +26,7 @@ def now_ms() -> int:
 
 def validate_key(key: Any, kind: str = "metric") -> str:
     """Return ``key`` if it is a valid metric/param/tag name, else raise."""
-    if key in _GOOD_KEYS:
+    if key in GOOD_KEYS:
         return key
     if not isinstance(key, str):
         raise InvalidParameterError(f"{kind} key must be a string, got {type(key).__name__} {key!r}")
@@ -47,8 +47,8 @@ def validate_key(key: Any, kind: str = "metric") -> str:
             f"Invalid {kind} key {key!r}: it must be a plain relative path "
             f"(no '..', '.', '//', leading or trailing '/'); it would normalise to {norm!r}"
         )
-    if len(_GOOD_KEYS) < 100_000:
-        _GOOD_KEYS.add(key)
+    if len(GOOD_KEYS) < 100_000:
+        GOOD_KEYS.add(key)
     return key
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import math
 import os
 import socket
 import threading
@@ -40,7 +41,7 @@ from ..errors import (
 )
 from .._validation import now_ms
 from . import _codec
-from ._metric_buffer import MetricBuffer, Point
+from ._metric_buffer import Batch, Columns, MetricBuffer
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 from .documents import Documents, pid_alive
 
@@ -316,12 +317,13 @@ class DocStore:
                 self._change_run(run_id, change)
         if metrics:
             self._check_writable(run_id)
-            self._buffer.add(run_id, [(m.key, m.value, m.timestamp, m.step) for m in metrics])
+            for m in metrics:
+                self._buffer.add(run_id, m.key, m.value, m.timestamp, m.step)
 
     def append_metric(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
         if run_id not in self._active_runs:
             self._check_writable(run_id)
-        self._buffer.add(run_id, [(key, value, timestamp, step)])
+        self._buffer.add(run_id, key, value, timestamp, step)
 
     def _params_already_logged(self, run_id: str, params: Mapping[str, str]) -> bool:
         """True when every param already has this value (a no-op that needs no write)."""
@@ -390,9 +392,8 @@ class DocStore:
         if self._buffer.pending():
             self._buffer.flush()
 
-    def _write_metrics(self, batch: dict[str, list[Point]]) -> None:
-        for run_id, points in batch.items():
-            columns = _columns_by_key(points)
+    def _write_metrics(self, batch: Batch) -> None:
+        for run_id, columns in batch.items():
             self._docs.update(f"metrics/{run_id}", lambda raw: self._append_columns(run_id, raw, columns))
             self._change_run(run_id, lambda doc: _update_latest(doc, columns))
 
@@ -409,7 +410,9 @@ class DocStore:
                     chunk = table[str(chunk_id)] = {"step": [], "value": [], "timestamp": []}
                 end = start + CHUNK_POINTS - len(chunk["step"])
                 chunk["step"].extend(steps[start:end])
-                chunk["value"].extend([enc(x) for x in values[start:end]])
+                part = values[start:end]
+                # sum() is finite only if every value is: one C-level check, then a plain copy.
+                chunk["value"].extend(part if math.isfinite(sum(part)) else [enc(x) for x in part])
                 chunk["timestamp"].extend(timestamps[start:end])
                 start = end
                 if len(chunk["step"]) >= CHUNK_POINTS:
@@ -431,21 +434,6 @@ class DocStore:
 
     def update_registry(self, fn: Callable[[dict[str, Any]], T]) -> T:
         return self._docs.update("registry", fn)
-
-
-Columns = tuple[list[int], list[float], list[int]]  # steps, values, timestamps
-
-
-def _columns_by_key(points: list[Point]) -> dict[str, Columns]:
-    out: dict[str, Columns] = {}
-    for key, value, timestamp, step in points:
-        cols = out.get(key)
-        if cols is None:
-            cols = out[key] = ([], [], [])
-        cols[0].append(step)
-        cols[1].append(value)
-        cols[2].append(timestamp)
-    return out
 
 
 def _update_latest(doc: dict[str, Any], columns: dict[str, Columns]) -> None:
