@@ -14,36 +14,41 @@ FLUSH_INTERVAL_S = 0.5
 
 log = logging.getLogger("nbtrack.store")
 
-#: Buffered points of one metric key as parallel columns: (steps, values, timestamps).
-Columns = tuple[list[int], list[float], list[int]]
-Batch = dict[str, dict[str, Columns]]  # run id -> key -> columns
+#: Buffered points of one metric key, in logging order: (step, value, timestamp).
+Points = list[tuple[int, float, int]]
+Batch = dict[str, dict[str, Points]]  # run id -> key -> points
 Writer = Callable[[Batch], None]
 
 
 class MetricBuffer:
+    """Per run and key, a list of points; the logging path takes no lock.
+
+    ``list.append`` and the flusher's copy-then-delete of a list's first ``n`` items are each
+    atomic under the GIL, so a point appended while a flush is under way simply stays for the
+    next flush. Entries are never removed from the dicts (a logger may hold a list), which
+    costs one empty list per metric key per run of this process.
+    """
+
     def __init__(self, write: Writer, interval: float = FLUSH_INTERVAL_S) -> None:
         self._write = write
         self._interval = interval
         self._pending: Batch = {}
-        self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._wake = threading.Event()
         self._woken = False  # mirrors _wake without a method call on the hot path
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
 
     def add(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
-        """Buffer one point: the per-call logging path, a few dict and list operations."""
-        with self._lock:
-            run = self._pending.get(run_id)
-            if run is None:
-                run = self._pending[run_id] = {}
-            cols = run.get(key)
-            if cols is None:
-                cols = run[key] = ([], [], [])
-            cols[0].append(step)
-            cols[1].append(value)
-            cols[2].append(timestamp)
+        """Buffer one point: the per-call logging path."""
+        run = self._pending.get(run_id)
+        if run is None:
+            run = self._pending.setdefault(run_id, {})
+        points = run.get(key)
+        if points is None:
+            points = run.setdefault(key, [])
+        points.append((step, value, timestamp))
         if not self._woken:
             self._wake_flusher()
 
@@ -54,24 +59,31 @@ class MetricBuffer:
             self._start()
 
     def pending(self) -> bool:
-        return bool(self._pending)
+        return any(points for run in list(self._pending.values()) for points in list(run.values()))
+
+    def _take(self) -> Batch:
+        batch: Batch = {}
+        for run_id, run in list(self._pending.items()):
+            for key, points in list(run.items()):
+                n = len(points)
+                if n:
+                    taken = points[:n]
+                    del points[:n]
+                    batch.setdefault(run_id, {})[key] = taken
+        return batch
 
     def flush(self) -> None:
-        """Write everything buffered so far; on failure the points go back to the buffer."""
+        """Write everything buffered so far; on failure the points go back, in front."""
         with self._flush_lock:
-            with self._lock:
-                batch, self._pending = self._pending, {}
+            batch = self._take()
             if not batch:
                 return
             try:
                 self._write(batch)
             except BaseException:
-                with self._lock:
-                    for run_id, keys in batch.items():
-                        later = self._pending.setdefault(run_id, {})
-                        for key, cols in keys.items():
-                            newer = later.get(key, ([], [], []))
-                            later[key] = tuple(a + b for a, b in zip(cols, newer))  # type: ignore[assignment]
+                for run_id, keys in batch.items():
+                    for key, taken in keys.items():
+                        self._pending[run_id][key][:0] = taken
                 raise
 
     def close(self) -> None:
@@ -80,7 +92,7 @@ class MetricBuffer:
         self.flush()
 
     def _start(self) -> None:
-        with self._lock:
+        with self._start_lock:
             if self._thread is not None:
                 return
             self._thread = threading.Thread(target=self._loop, name="nbtrack-flusher", daemon=True)

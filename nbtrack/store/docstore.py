@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import uuid
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
@@ -41,7 +42,7 @@ from ..errors import (
 )
 from .._validation import now_ms
 from . import _codec
-from ._metric_buffer import Batch, Columns, MetricBuffer
+from ._metric_buffer import Batch, MetricBuffer
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 from .documents import Documents, pid_alive
 
@@ -49,6 +50,8 @@ T = TypeVar("T")
 
 CHUNK_POINTS = 5000
 RUNS_PER_SHARD = 100
+Columns = tuple[list[int], list[float], list[int]]  # steps, values, timestamps
+_STEP, _VALUE, _TIMESTAMP = itemgetter(0), itemgetter(1), itemgetter(2)
 _SHARD_DIGITS = 6
 HEARTBEAT_EVERY_MS = 60_000
 #: A RUNNING run from another host with no heartbeat for this long is stale.
@@ -393,7 +396,14 @@ class DocStore:
             self._buffer.flush()
 
     def _write_metrics(self, batch: Batch) -> None:
-        for run_id, columns in batch.items():
+        for run_id, points_by_key in batch.items():
+            columns: dict[str, Columns] = {}
+            for key, points in points_by_key.items():
+                columns[key] = (
+                    list(map(_STEP, points)),
+                    list(map(_VALUE, points)),
+                    list(map(_TIMESTAMP, points)),
+                )
             self._docs.update(f"metrics/{run_id}", lambda raw: self._append_columns(run_id, raw, columns))
             self._change_run(run_id, lambda doc: _update_latest(doc, columns))
 

@@ -254,3 +254,24 @@ def test_run_shards_fill_in_creation_order(tmp_path):
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
     assert {i[-6:] for i in ids[:RUNS_PER_SHARD]} == {"000000"}
     assert ids[-1].endswith("000001") and store.get_run(ids[-1]).info.run_name == f"r{RUNS_PER_SHARD + 4}"
+
+
+def test_points_logged_while_flushing_are_kept(store):
+    import threading
+
+    rid = _run(store).info.run_id
+    n = 60_000
+    done = threading.Event()
+
+    def log():
+        for i in range(n):
+            store.append_metric(rid, "m", float(i), i, i)
+        done.set()
+
+    writer = threading.Thread(target=log)
+    writer.start()
+    while not done.is_set():  # flush over and over while the other thread appends
+        store.flush()
+    writer.join()
+    hist = store.get_metric_history(rid, "m")
+    assert [m.step for m in hist] == list(range(n))
