@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import pytest
 
@@ -41,3 +43,27 @@ def any_uri(request, tmp_path) -> str:
     nbtrack.set_tracking_uri(uri)
     yield uri
     fluent._reset()
+
+
+@contextmanager
+def _extension_loaded(shell: Any) -> Iterator[Any]:
+    """``%load_ext nbtrack`` on ``shell``; afterwards unload it, end runs left open, drop the
+    names the test added, and check that no event hook or input transformer was left behind."""
+    before = {event: list(cbs) for event, cbs in shell.events.callbacks.items()}
+    user_keys = set(shell.user_ns)
+    transformers = list(shell.input_transformers_cleanup)
+    shell.run_line_magic("load_ext", "nbtrack")
+    yield shell
+    shell.run_line_magic("unload_ext", "nbtrack")
+    while nbtrack.active_run() is not None:
+        nbtrack.end_run()
+    for key in set(shell.user_ns) - user_keys:
+        del shell.user_ns[key]
+    assert {event: list(cbs) for event, cbs in shell.events.callbacks.items()} == before
+    assert shell.input_transformers_cleanup == transformers
+
+
+@pytest.fixture
+def extension_loaded():
+    """The context manager above, for the magics and widgets shell fixtures."""
+    return _extension_loaded

@@ -27,23 +27,13 @@ def store_uri(tmp_path, monkeypatch) -> str:
 
 
 @pytest.fixture
-def ip(shell, store_uri, monkeypatch, tmp_path):
+def ip(shell, store_uri, monkeypatch, tmp_path, extension_loaded):
     """The shared shell, extension loaded, namespace and run stack clean before and after."""
     monkeypatch.delenv("NBTRACK_NOTEBOOK", raising=False)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     monkeypatch.chdir(tmp_path)
-    before = {event: list(cbs) for event, cbs in shell.events.callbacks.items()}
-    user_keys = set(shell.user_ns)
-    transformers = list(shell.input_transformers_cleanup)
-    shell.run_line_magic("load_ext", "nbtrack")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbtrack")
-    while nbtrack.active_run() is not None:
-        nbtrack.end_run()
-    for key in set(shell.user_ns) - user_keys:
-        del shell.user_ns[key]
-    assert {event: list(cbs) for event, cbs in shell.events.callbacks.items()} == before
-    assert shell.input_transformers_cleanup == transformers
+    with extension_loaded(shell):
+        yield shell
 
 
 @pytest.fixture

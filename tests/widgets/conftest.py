@@ -51,8 +51,11 @@ def experiment_id(client) -> str:
 
 
 @pytest.fixture
-def ip(tracking_uri, monkeypatch, tmp_path):
-    """A real IPython InteractiveShell with the nbtrack extension, on the test's store."""
+def ip(tracking_uri, monkeypatch, tmp_path, extension_loaded):
+    """A real IPython InteractiveShell with the nbtrack extension, on the test's store.
+
+    Panels must not leave hooks behind once their twins are current (checked on exit).
+    """
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -61,14 +64,5 @@ def ip(tracking_uri, monkeypatch, tmp_path):
     shell = InteractiveShell.instance(config=config)
     monkeypatch.setenv("NBTRACK_TRACKING_URI", tracking_uri)
     monkeypatch.chdir(tmp_path)
-    before = {event: list(cbs) for event, cbs in shell.events.callbacks.items()}
-    user_keys = set(shell.user_ns)
-    shell.run_line_magic("load_ext", "nbtrack")
-    yield shell
-    shell.run_line_magic("unload_ext", "nbtrack")
-    while nbtrack.active_run() is not None:
-        nbtrack.end_run()
-    for key in set(shell.user_ns) - user_keys:
-        del shell.user_ns[key]
-    # panels must not leave hooks behind once their twins are current
-    assert {event: list(cbs) for event, cbs in shell.events.callbacks.items()} == before
+    with extension_loaded(shell):
+        yield shell
