@@ -20,6 +20,7 @@ from ._paging import PagedList, page, query_hash
 from ._run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
 from .entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
 from .errors import RunStateError
+from .history import MetricHistory
 from .filters import filter_runs, parse_filter, sort_runs, validate_order_by
 from .store.base import Store
 
@@ -240,8 +241,12 @@ class RunsMixin:
         key = v.validate_key(key, "tag")
         self._store.delete_tag(self._active_run(run_id).info.run_id, key)
 
-    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+    def get_metric_history(self, run_id: str, key: str) -> MetricHistory:
         """All points of one metric in logging order (empty if never logged).
+
+        The result reads like MLflow's ``list[Metric]`` (index, slice, iterate, compare with a
+        list) but holds the points as columns and builds each ``Metric`` on access;
+        ``to_numpy()`` and ``to_pandas()`` give the columns without per-point objects.
 
         Raises
         ------

@@ -6,9 +6,9 @@ stored as the strings "NaN", "Infinity" and "-Infinity" and decoded back exactly
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
-from ..entities import Experiment, Metric, Run, RunData, RunInfo
+from ..entities import Experiment, Run, RunData, RunInfo
 
 _ENCODE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 _DECODE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -53,28 +53,6 @@ def run_from_doc(doc: dict[str, Any]) -> Run:
     metrics = {k: decode_float(v[0]) for k, v in doc.get("metrics", {}).items()}
     data = RunData(params=dict(doc.get("params", {})), metrics=metrics, tags=dict(doc.get("tags", {})))
     return Run(info=info, data=data)
-
-
-def history_from_table(
-    key: str, table: dict[str, Any], read: Callable[[str], dict[str, Any]]
-) -> list[Metric]:
-    """Points of one metric from its chunks (inline, or sealed in files ``read`` loads), in order."""
-    out: list[Metric] = []
-    append, new = out.append, object.__new__
-    for chunk_id in sorted(table, key=int):
-        chunk = table[chunk_id]
-        if "file" in chunk:
-            chunk = read(chunk["file"])
-        for value, timestamp, step in zip(chunk["value"], chunk["timestamp"], chunk["step"]):
-            # Building frozen dataclasses through __init__ costs 3x more; this is the hot read path.
-            metric = new(Metric)
-            fields = metric.__dict__
-            fields["key"] = key
-            fields["value"] = _DECODE[value] if type(value) is str else float(value)
-            fields["timestamp"] = timestamp
-            fields["step"] = step
-            append(metric)
-    return out
 
 
 def is_newer(step: int, timestamp: int, value: float, latest: list[Any] | None) -> bool:

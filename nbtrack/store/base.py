@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar, runtime_checkable
 
 from ..entities import Experiment, Metric, Run, RunInfo
+from ..history import MetricHistory
 
 T = TypeVar("T")
 
@@ -92,7 +93,7 @@ class Store(Protocol):
     def delete_tag(self, run_id: str, key: str) -> None:
         """NotFoundError-free: RunNotFoundError for a missing run, InvalidParameterError for a missing tag."""
 
-    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+    def get_metric_history(self, run_id: str, key: str) -> MetricHistory:
         """All points of one metric in logging order (step, timestamp as logged)."""
 
     def list_runs(self, experiment_ids: Sequence[str]) -> list[Run]:

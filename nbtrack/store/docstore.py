@@ -39,9 +39,12 @@ from ..errors import (
     ParamConflictError,
     RunNotFoundError,
     RunStateError,
+    StoreCorruptedError,
 )
+from ..history import MetricHistory
 from .._validation import now_ms
 from . import _codec
+from ._lru import ByteLRU
 from ._metric_buffer import Batch, MetricBuffer
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 from .documents import Documents, pid_alive
@@ -57,6 +60,10 @@ HEARTBEAT_EVERY_MS = 60_000
 #: A RUNNING run from another host with no heartbeat for this long is stale.
 STALE_AFTER_MS = 15 * 60_000
 _HOST = socket.gethostname()
+#: Read-cache budgets in bytes: metric histories (24 B a point), and run entities per shard.
+HISTORY_CACHE_BYTES = int(os.environ.get("NBTRACK_HISTORY_CACHE_MB", "32")) * 2**20
+RUNS_CACHE_BYTES = int(os.environ.get("NBTRACK_RUNS_CACHE_MB", "32")) * 2**20
+_RUN_BYTES = 1500  # rough size of one Run entity with a handful of params, tags and metrics
 
 
 def _user() -> str:
@@ -97,8 +104,9 @@ class DocStore:
         self.artifact_root = artifact_root
         self._docs = docs
         self._buffer = MetricBuffer(self._write_metrics)
-        self._runs_cache: dict[str, tuple[dict[str, Any], list[Run]]] = {}
-        self._history_cache: dict[tuple[str, str], tuple[dict[str, Any], list[Metric]]] = {}
+        # Keyed by document version, so a cached value never pins the parsed document itself.
+        self._runs_cache: ByteLRU[str, tuple[Any, list[Run]]] = ByteLRU(RUNS_CACHE_BYTES)
+        self._history_cache: ByteLRU[tuple[str, str], tuple[Any, MetricHistory]] = ByteLRU(HISTORY_CACHE_BYTES)
         self._active_runs: set[str] = set()  # run ids known to exist and not deleted
         self._lock = threading.Lock()
         self._ensure_default_experiment()
@@ -343,16 +351,27 @@ class DocStore:
 
         self._change_run(run_id, change)
 
-    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+    def get_metric_history(self, run_id: str, key: str) -> MetricHistory:
         self._flush_quietly()
         self._run_doc(run_id)
-        raw = self._docs.read(f"metrics/{run_id}")
-        cache_key = (run_id, key)
-        cached = self._history_cache.get(cache_key)
-        if cached is None or cached[0] is not raw:
-            cached = (raw, _codec.history_from_table(key, raw.get(key, {}), self._docs.read))
-            self._history_cache[cache_key] = cached
-        return list(cached[1])
+        name = f"metrics/{run_id}"
+        version = self._docs.version(name)
+        cached = self._history_cache.get((run_id, key))
+        if cached is not None and cached[0] == version:
+            return cached[1]  # immutable, so every caller may share it
+        table = self._docs.read(name).get(key, {})
+        history = MetricHistory.from_chunks(key, (self._chunk(table[c]) for c in sorted(table, key=int)))
+        self._history_cache.put((run_id, key), (version, history), history.nbytes())
+        return history
+
+    def _chunk(self, chunk: dict[str, Any]) -> dict[str, Any]:
+        """An inline chunk as it is; a sealed one loaded from its file (not kept parsed)."""
+        if "file" in chunk:
+            name = chunk["file"]
+            chunk = self._docs.load(name)
+            if not all(isinstance(chunk.get(c), list) for c in ("step", "value", "timestamp")):
+                raise StoreCorruptedError(name, "sealed metric chunk is missing or has no point columns")
+        return chunk
 
     def list_runs(self, experiment_ids: Sequence[str]) -> list[Run]:
         self._flush_quietly()
@@ -363,12 +382,12 @@ class DocStore:
         return out
 
     def _shard_runs(self, name: str) -> list[Run]:
-        raw = self._docs.read(name)
+        version = self._docs.version(name)
         cached = self._runs_cache.get(name)
-        if cached is not None and cached[0] is raw:
+        if cached is not None and cached[0] == version:
             return cached[1]
-        runs = [_codec.run_from_doc(d) for d in raw.get("runs", {}).values()]
-        self._runs_cache[name] = (raw, runs)
+        runs = [_codec.run_from_doc(d) for d in self._docs.read(name).get("runs", {}).values()]
+        self._runs_cache.put(name, (version, runs), _RUN_BYTES * len(runs))
         return runs
 
     def find_stale_runs(self, experiment_ids: Sequence[str] | None = None) -> list[str]:

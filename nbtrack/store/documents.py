@@ -17,15 +17,24 @@ import orjson
 
 from ..errors import StoreCorruptedError
 from ._locks import DocLock
+from ._lru import ByteLRU
 
 T = TypeVar("T")
 
 _TMP_SUFFIX = ".tmp"
+#: Budget of the parsed-document cache, in bytes of the files held (parsed JSON is ~3x that).
+CACHE_FILE_BYTES = int(os.environ.get("NBTRACK_DOC_CACHE_MB", "8")) * 2**20
 
 
 class Documents(Protocol):
     def read(self, name: str) -> dict[str, Any]:
         """Latest committed content ({} when missing). Shared: callers must not mutate it."""
+
+    def load(self, name: str) -> dict[str, Any]:
+        """Like ``read`` but never cached: for immutable documents read once (sealed chunks)."""
+
+    def version(self, name: str) -> Any:
+        """A value that changes whenever the document is committed (None when missing)."""
 
     def update(self, name: str, fn: Callable[[dict[str, Any]], T]) -> T:
         """Run ``fn`` on a private copy of the document under its lock; commit if ``fn`` returns."""
@@ -43,10 +52,16 @@ class MemoryDocuments:
 
     def __init__(self) -> None:
         self._docs: dict[str, dict[str, Any]] = {}
+        self._versions: dict[str, int] = {}
         self._lock = threading.RLock()
 
     def read(self, name: str) -> dict[str, Any]:
         return self._docs.get(name, {})
+
+    load = read
+
+    def version(self, name: str) -> Any:
+        return self._versions.get(name)
 
     def update(self, name: str, fn: Callable[[dict[str, Any]], T]) -> T:
         with self._lock:
@@ -54,6 +69,7 @@ class MemoryDocuments:
             data = orjson.loads(_dumps(current)) if current is not None else {}
             result = fn(data)
             self._docs[name] = orjson.loads(_dumps(data))
+            self._versions[name] = self._versions.get(name, 0) + 1
             return result
 
     def names(self, prefix: str) -> list[str]:
@@ -66,14 +82,16 @@ class FileDocuments:
 
     Writes: file lock per document, fresh read inside the lock, temp file in the same folder,
     fsync, ``os.replace``. Reads: re-parse only when (inode, mtime, size) changed, so a reader
-    sees other processes' commits and never a half-written file.
+    sees other processes' commits and never a half-written file. Parsed documents are kept in
+    a least-recently-used cache of ``cache_bytes`` (file bytes), so memory does not grow with
+    the number of documents a process touches.
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], cache_bytes: int = CACHE_FILE_BYTES) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / ".locks").mkdir(exist_ok=True)
-        self._cache: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+        self._cache: ByteLRU[str, tuple[tuple[int, int, int], dict[str, Any]]] = ByteLRU(cache_bytes)
         self._cache_lock = threading.Lock()
         self._thread_locks: dict[str, threading.RLock] = {}
         self._remove_orphan_temp_files()
@@ -95,9 +113,19 @@ class FileDocuments:
         data, sig = self._parse(path)
         if data is None:
             return {}
-        with self._cache_lock:
-            self._cache[name] = (sig, data)
+        self._cache.put(name, (sig, data), sig[2])
         return data
+
+    def load(self, name: str) -> dict[str, Any]:
+        data, _ = self._parse(self.path(name))
+        return {} if data is None else data
+
+    def version(self, name: str) -> Any:
+        try:
+            st = os.stat(self.path(name))
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     @staticmethod
     def _parse(path: Path) -> tuple[dict[str, Any] | None, tuple[int, int, int]]:
@@ -127,8 +155,7 @@ class FileDocuments:
             result = fn(data)
             payload = _dumps(data)
             sig = self._atomic_write(path, payload)
-            with self._cache_lock:
-                self._cache[name] = (sig, data)
+            self._cache.put(name, (sig, data), sig[2])
             return result
 
     def _locked(self, name: str) -> DocLock:
