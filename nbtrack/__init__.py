@@ -32,6 +32,8 @@ from .fluent import __all__ as _fluent_names
 __version__ = "0.1.0"
 
 _LAZY_SUBMODULES = ("sklearn",)
+# Sweep helpers load on first use (their module costs a few ms that `import nbtrack` need not pay).
+_LAZY_NAMES = {"loguniform": "sweep", "report": "sweep", "uniform": "sweep"}
 
 __all__ = [
     "__version__",
@@ -53,6 +55,9 @@ __all__ = [
     "RunStatus",
     "RunTag",
     "ViewType",
+    "loguniform",
+    "report",
+    "uniform",
     *_error_names,
     *_fluent_names,
 ]
@@ -83,9 +88,13 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def __getattr__(name: str) -> Any:
-    """``nbtrack.sklearn`` imports on first access (it pulls in scikit-learn helpers)."""
-    if name in _LAZY_SUBMODULES:
-        import importlib
+    """``nbtrack.sklearn`` and the sweep helpers import on first access."""
+    import importlib
 
+    if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,6 +32,8 @@ __all__ = [
     "host_user",
     "imported_package_versions",
     "parse_papermill_parameters",
+    "requirements_text",
+    "snapshot",
     "truncate",
 ]
 
@@ -40,6 +42,8 @@ T = TypeVar("T")
 #: Import names whose versions also become tags (``nbtrack.pkg.<name>``) when imported.
 KEY_PACKAGES = ("numpy", "pandas", "sklearn", "torch", "tensorflow", "jax", "xgboost", "lightgbm")
 GIT_TIMEOUT_S = 3.0
+#: A saved notebook larger than this is not copied into each run (outputs can be huge).
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 SERVER_TIMEOUT_S = 1.0
 PAPERMILL_HEADER = "# Parameters"
 
@@ -296,6 +300,36 @@ def capture_cell(
     env = _guard("Python environment", lambda: _environment(dict(sys.modules)), Capture())
     cap.tags.update(env.tags)
     cap.artifacts.update(env.artifacts)
+    return cap
+
+
+# -- at run end ----------------------------------------------------------------------------------
+def requirements_text(modules: Mapping[str, Any] | None = None) -> str:
+    """``name==version`` lines (requirements.txt style) of the imported third-party packages."""
+    return "".join(f"{d}=={v}\n" for d, v in imported_package_versions(modules).items())
+
+
+def _saved_notebook(user_ns: Mapping[str, Any] | None) -> dict[str, str]:
+    path = find_notebook_path(user_ns)
+    if not path or not os.path.isfile(path) or os.path.getsize(path) > MAX_NOTEBOOK_BYTES:
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return {"notebook.ipynb": f.read()}
+
+
+def snapshot(user_ns: Mapping[str, Any] | None = None, notebook: bool = True) -> Capture:
+    """Files kept when a run ends, so it can be restored and diffed from a fresh kernel.
+
+    ``requirements.txt``: the packages imported by then (the body may import more than were
+    loaded at the start); ``notebook.ipynb``: the notebook file as last saved (skipped when
+    ``notebook`` is False, not found, or over :data:`MAX_NOTEBOOK_BYTES`).
+    """
+    cap = Capture()
+    reqs = _guard("imported package versions", lambda: requirements_text(dict(sys.modules)), None)
+    if reqs is not None:
+        cap.artifacts["requirements.txt"] = reqs
+    if notebook:
+        cap.artifacts.update(_guard("saved notebook", lambda: _saved_notebook(user_ns), {}))
     return cap
 
 

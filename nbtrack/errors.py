@@ -24,6 +24,7 @@ __all__ = [
     "RegisteredModelAlreadyExistsError",
     "NoActiveRunError",
     "RunStateError",
+    "RunPrunedError",
     "StoreError",
     "StoreCorruptedError",
     "StoreBusyError",
@@ -124,6 +125,17 @@ class NoActiveRunError(NbtrackError, RuntimeError):
 
 class RunStateError(NbtrackError, RuntimeError):
     """The run is in a state that does not allow the operation (deleted, already active...)."""
+
+
+class RunPrunedError(NbtrackError, RuntimeError):
+    """Raised by ``nbtrack.report`` when Optuna prunes the sweep child that is running.
+
+    ``%%track_sweep`` catches it: the child ends KILLED with tag ``nbtrack.pruned=true``.
+    """
+
+    def __init__(self, step: int):
+        self.step = step
+        super().__init__(f"pruned by Optuna at step {step}: this setting is unlikely to be the best")
 
 
 class StoreError(NbtrackError, OSError):

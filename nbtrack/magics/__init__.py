@@ -13,16 +13,18 @@ from typing import Any
 # Importable from ``nbtrack.magics`` as before the module became a package.
 from ._args import RunRequest, parse_args, parse_pairs, parse_value, split_line  # noqa: F401
 from ._summary import SUMMARY_METRICS, error_text, metrics_text, summary_bundle  # noqa: F401
+from ._sweep import SweepMagics
 from ._tracking import TrackingMagics
 
 __all__ = ["TrackingMagics", "load_ipython_extension", "unload_ipython_extension"]
 
 _EVENTS = ("pre_run_cell", "post_run_cell")
+_OWN_CLASSES = ("SweepMagics",)  # registered beside TrackingMagics, removed with it
 _PANEL_MODULE = f"{__name__.rpartition('.')[0]}.panel_magics"
 
 
 def _magic_classes() -> list[type]:
-    classes: list[type] = [TrackingMagics]
+    classes: list[type] = [TrackingMagics, SweepMagics]
     try:
         from ..panel_magics import PanelMagics
     except ModuleNotFoundError as exc:
@@ -60,7 +62,7 @@ def unload_ipython_extension(ip: Any) -> None:
             ip.events.unregister(event, getattr(magics, event))
     if magics.await_transform in ip.input_transformers_cleanup:
         ip.input_transformers_cleanup.remove(magics.await_transform)
-    for name in [n for n in ("TrackingMagics", "PanelMagics") if n in registry]:
+    for name in [n for n in ("TrackingMagics", *_OWN_CLASSES, "PanelMagics") if n in registry]:
         owner = registry.pop(name)
         _remove_magics_of(ip, owner)
 

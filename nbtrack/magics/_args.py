@@ -15,6 +15,7 @@ from .._validation import validate_key, validate_param_value
 from ..errors import InvalidParameterError, NoActiveRunError
 
 __all__ = [
+    "VARIABLES_TAG",
     "RunRequest",
     "call_verb",
     "checked_params",
@@ -27,6 +28,10 @@ __all__ = [
     "split_line",
     "split_names",
 ]
+
+
+#: Tag listing the params that were notebook variables (``-p``, papermill, sweep settings).
+VARIABLES_TAG = "nbtrack.variables"
 
 
 def split_line(line: str) -> list[str]:
@@ -134,6 +139,8 @@ def run_request(args: Any, user_ns: Mapping[str, Any], papermill_params: Mapping
         raise UsageError(str(exc)) from None
     if papermill_params:
         tags["nbtrack.papermill"] = "true"
+    if params:  # which params are notebook variables, for %track_restore
+        tags[VARIABLES_TAG] = ",".join(params)
     live = None if args.live is None else split_names([args.live])
     return RunRequest(args.run_name, args.experiment, tags, checked_params(params),
                       args.nested, live, not args.no_capture)

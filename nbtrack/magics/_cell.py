@@ -16,8 +16,8 @@ import nbtrack
 
 from .. import capture
 from .._validation import MAX_TAG_VALUE_LENGTH
-from ..entities import Param, RunStatus, RunTag
-from ..errors import ExperimentAlreadyExistsError, InvalidParameterError
+from ..entities import Param, Run, RunStatus, RunTag
+from ..errors import ExperimentAlreadyExistsError, InvalidParameterError, RunPrunedError
 from ._args import RunRequest
 from ._summary import error_text, metrics_text, summary_bundle
 
@@ -25,10 +25,10 @@ __all__ = ["close_run", "guarded", "open_run", "outcome", "start_live"]
 
 
 def outcome(error: BaseException | None) -> str:
-    """The run status for how the body ended: FINISHED, KILLED (interrupted) or FAILED."""
+    """The run status for how the body ended: FINISHED, KILLED (interrupted, pruned) or FAILED."""
     if error is None:
         return RunStatus.FINISHED
-    if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
+    if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError, RunPrunedError)):
         return RunStatus.KILLED
     return RunStatus.FAILED
 
@@ -93,11 +93,18 @@ def _log_inputs(run_id: str, params: Mapping[str, str], artifacts: Mapping[str, 
 
 
 def close_run(run_id: str, parent_id: str | None, error: BaseException | None,
-              duration_s: float, live: Any = None, live_keys: list[str] | None = None) -> None:
-    """End the run (and any run the body left open above it) and show the summary."""
+              duration_s: float, live: Any = None, live_keys: list[str] | None = None,
+              snapshot: capture.Capture | None = None, summary: bool = True) -> Run:
+    """End the run (and any run the body left open above it), show the summary, return the run.
+
+    ``snapshot`` holds files kept at run end (see :func:`nbtrack.capture.snapshot`).
+    """
     status = outcome(error)
     client = nbtrack.TrackingClient()
     try:
+        if snapshot is not None:
+            for path, text in snapshot.artifacts.items():
+                guarded(lambda t=text, p=path: client.log_text(run_id, t, p), f"keep {path}")
         _record_outcome(client, run_id, error, duration_s)
     finally:
         _end_runs_down_to(run_id, parent_id, status, client)
@@ -107,14 +114,18 @@ def close_run(run_id: str, parent_id: str | None, error: BaseException | None,
     elif live_keys is not None:
         print(metrics_text(client, run_id, live_keys))
     run = client.get_run(run_id)
-    experiment = client.get_experiment(run.info.experiment_id).name
-    display(summary_bundle(run, experiment, duration_s), raw=True)
+    if summary:
+        experiment = client.get_experiment(run.info.experiment_id).name
+        display(summary_bundle(run, experiment, duration_s), raw=True)
+    return run
 
 
 def _record_outcome(client: Any, run_id: str, error: BaseException | None, duration_s: float) -> None:
     """Tag the duration and, after a failure, keep the traceback as a tag and ``error.txt``."""
     tags = {"nbtrack.duration_s": f"{duration_s:.3f}"}
-    if error is not None:
+    if isinstance(error, RunPrunedError):
+        tags.update({"nbtrack.pruned": "true", "nbtrack.pruned_step": str(error.step)})
+    elif error is not None:
         text = error_text(error)
         tags["nbtrack.error"] = capture.truncate(text, MAX_TAG_VALUE_LENGTH)
         client.log_text(run_id, text, "error.txt")

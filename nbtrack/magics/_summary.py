@@ -1,14 +1,15 @@
-"""What a tracked cell shows and keeps when it ends: the run summary and the error text."""
+"""What a tracked cell shows and keeps when it ends: the run or sweep summary, the error text."""
 from __future__ import annotations
 
 import html
 import math
 import traceback
-from typing import Any, Iterable
+from collections import Counter
+from typing import Any, Iterable, Sequence
 
 from ..entities import Run
 
-__all__ = ["SUMMARY_METRICS", "error_text", "metrics_text", "summary_bundle"]
+__all__ = ["SUMMARY_METRICS", "error_text", "metrics_text", "summary_bundle", "sweep_summary"]
 
 SUMMARY_METRICS = 8  # metrics shown in the end-of-cell summary
 
@@ -68,3 +69,39 @@ def metrics_text(client: Any, run_id: str, keys: Iterable[str] | None) -> str:
             f"min {_fmt(min(values))}, max {_fmt(max(values))}"
         )
     return "Metrics:\n" + ("\n".join(lines) if lines else "  (none logged)")
+
+
+
+def _counts(results: Sequence[Any]) -> str:
+    counts = Counter(r.status for r in results)
+    pruned = sum(1 for r in results if r.run.data.tags.get("nbtrack.pruned") == "true")
+    parts = [f"{n} {status}" for status, n in sorted(counts.items())]
+    if pruned:
+        parts.append(f"{pruned} pruned")
+    return ", ".join(parts) or "none"
+
+
+def sweep_summary(parent: Run, experiment: str, results: Sequence[Any], best: Any,
+                  req: Any, duration_s: float) -> dict[str, str]:
+    """``text/plain`` and ``text/html`` of how the sweep ended and which setting won."""
+    info = parent.info
+    ran = f"{len(results)} of {req.count} children ({_counts(results)})"
+    best_text = ""
+    if best is not None:
+        setting = ", ".join(f"{k}={v!r}" for k, v in best.values.items())
+        value = best.run.data.metrics[req.metric]
+        best_text = (f"best {req.metric}={_fmt(value)} at {setting} "
+                     f"(run {best.run.info.run_name!r}, {best.run.info.run_id})")
+    elif req.metric:
+        best_text = f"no finished child logged {req.metric!r}"
+    plain = (f"nbtrack sweep {info.run_name!r} ({info.run_id}) in experiment {experiment!r}: "
+             f"{info.status} in {duration_s:.2f} s, {ran}" + (f" | {best_text}" if best_text else ""))
+    e = html.escape
+    colour = _STATUS_COLOURS.get(info.status, "#555")
+    rich = (
+        '<div class="nbtrack-summary nbtrack-sweep-summary" style="font-family:monospace;font-size:12px">'
+        f"sweep <b>{e(info.run_name)}</b> <span style=\"color:#777\">{e(info.run_id)}</span> · "
+        f"experiment <b>{e(experiment)}</b> · <span style=\"color:{colour}\">{e(info.status)}</span>"
+        f" · {duration_s:.2f} s · {e(ran)}" + (f"<br>{e(best_text)}" if best_text else "") + "</div>"
+    )
+    return {"text/plain": plain, "text/html": rich}

@@ -47,6 +47,7 @@ class _Tracked:
     live: Any
     live_keys: list[str] | None
     outer: Any  # ExecutionResult of the cell holding the magic (None if called directly)
+    capture: bool  # keep the end-of-run snapshot (requirements.txt, notebook.ipynb)
 
 
 _SELF = "get_ipython().magics_manager.registry['TrackingMagics']"
@@ -63,6 +64,7 @@ class TrackingMagics(Magics):
         self.line_run: str | None = None  # id of the run opened by `%track_run NAME`
         self._line_run_cell: int | None = None
         self._line_run_t0 = 0.0
+        self._line_run_capture = True
         self._current_cell = ""  # raw source and number of the cell being run, if any
         self._current_count: int | None = None
         self._depth = 0  # > 0 while a %%track_run body runs (its inner cell events are ignored)
@@ -169,13 +171,14 @@ class TrackingMagics(Magics):
         self._depth += 1
         # the ExecutionResult of this very cell, which the body's run_cell replaces
         return _Tracked(run_id, parent_id, time.perf_counter(), live, req.live,
-                        self.shell.displayhook.exec_result)
+                        self.shell.displayhook.exec_result, req.capture)
 
     def _finish(self, tracked: _Tracked, error: BaseException | None) -> None:
         self._depth -= 1
         self.shell.displayhook.exec_result = outer = tracked.outer
         close_run(tracked.run_id, tracked.parent_id, error,
-                  time.perf_counter() - tracked.t0, tracked.live, tracked.live_keys)
+                  time.perf_counter() - tracked.t0, tracked.live, tracked.live_keys,
+                  self._snapshot(tracked.capture))
         if error is not None and outer is not None and outer.error_in_exec is None:
             # The traceback is already shown; failing the outer result makes the kernel reply
             # "error" so nbclient/nbconvert stop here as on a plain failing cell.
@@ -197,6 +200,7 @@ class TrackingMagics(Magics):
         req = self._request(args)
         run_id, _ = open_run(self.shell, req, self._current_cell or f"%track_run {req.name or ''}".rstrip())
         self.line_run, self._line_run_t0 = run_id, time.perf_counter()
+        self._line_run_capture = req.capture
         self._line_run_cell = self._current_count
         print(f"nbtrack: run {run_id} is open; the cells you run are added to it until "
               "`%track_run --end`.")
@@ -205,7 +209,12 @@ class TrackingMagics(Magics):
         if self.line_run is None:
             raise UsageError("no run opened by `%track_run NAME` is open; nothing to end")
         run_id, self.line_run = self.line_run, None
-        close_run(run_id, None, None, time.perf_counter() - self._line_run_t0)
+        close_run(run_id, None, None, time.perf_counter() - self._line_run_t0,
+                  snapshot=self._snapshot(self._line_run_capture))
+
+    def _snapshot(self, wanted: bool) -> capture.Capture | None:
+        """The end-of-run files (unless ``--no-capture``)."""
+        return capture.snapshot(self.shell.user_ns) if wanted else None
 
     # -- logging line magics -----------------------------------------------------------------
     @magic_arguments()
