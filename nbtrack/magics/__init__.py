@@ -2,8 +2,9 @@
 
 One module per job: :mod:`._tracking` holds ``TrackingMagics`` (``%%track_run``,
 ``%log_params``...), :mod:`._cell` opens and closes a tracked cell's run, :mod:`._args` turns
-magic lines into checked values and :mod:`._summary` renders the end-of-run summary. This
-module registers them with the shell (the panel magics of :mod:`nbtrack.panel_magics` too).
+magic lines into checked values and :mod:`._summary` renders the end-of-run summary;
+:mod:`._sweep` holds ``%%track_sweep``, :mod:`._restore` and :mod:`._diff` give back and compare
+past runs (``%track_restore``, ``%track_diff``). This module registers them with the shell (the panel magics of :mod:`nbtrack.panel_magics` too).
 """
 from __future__ import annotations
 
@@ -13,18 +14,20 @@ from typing import Any
 # Importable from ``nbtrack.magics`` as before the module became a package.
 from ._args import RunRequest, parse_args, parse_pairs, parse_value, split_line  # noqa: F401
 from ._summary import SUMMARY_METRICS, error_text, metrics_text, summary_bundle  # noqa: F401
+from ._diff import DiffMagics
+from ._restore import RestoreMagics
 from ._sweep import SweepMagics
 from ._tracking import TrackingMagics
 
 __all__ = ["TrackingMagics", "load_ipython_extension", "unload_ipython_extension"]
 
 _EVENTS = ("pre_run_cell", "post_run_cell")
-_OWN_CLASSES = ("SweepMagics",)  # registered beside TrackingMagics, removed with it
+_OWN_CLASSES = ("SweepMagics", "RestoreMagics", "DiffMagics")  # removed with TrackingMagics
 _PANEL_MODULE = f"{__name__.rpartition('.')[0]}.panel_magics"
 
 
 def _magic_classes() -> list[type]:
-    classes: list[type] = [TrackingMagics, SweepMagics]
+    classes: list[type] = [TrackingMagics, SweepMagics, RestoreMagics, DiffMagics]
     try:
         from ..panel_magics import PanelMagics
     except ModuleNotFoundError as exc:

@@ -13,9 +13,9 @@ from IPython.core.error import UsageError
 
 from .._validation import validate_key, validate_param_value
 from ..errors import InvalidParameterError, NoActiveRunError
+from ..provenance import VARIABLES_TAG
 
 __all__ = [
-    "VARIABLES_TAG",
     "RunRequest",
     "call_verb",
     "checked_params",
@@ -28,10 +28,6 @@ __all__ = [
     "split_line",
     "split_names",
 ]
-
-
-#: Tag listing the params that were notebook variables (``-p``, papermill, sweep settings).
-VARIABLES_TAG = "nbtrack.variables"
 
 
 def split_line(line: str) -> list[str]:

@@ -25,15 +25,15 @@ from .. import capture
 from .._validation import MAX_PARAM_VALUE_LENGTH
 from ..entities import Metric, Param, Run, RunStatus
 from ..errors import RunPrunedError
+from ..provenance import SETTINGS_TAG, VARIABLES_TAG
 from ..sweep import Coord, best_index, reporting, sample, setting_source, setting_values
-from ._args import VARIABLES_TAG, RunRequest
+from ._args import RunRequest
 from ._cell import close_run, guarded, open_run
 from ._summary import sweep_summary
 from ._sweep_line import SweepRequest
 
 __all__ = ["ChildResult", "SweepRunner"]
 
-SETTINGS_TAG = "nbtrack.sweep.settings"
 MAX_CHILD_NAME = 120
 
 

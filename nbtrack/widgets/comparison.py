@@ -4,7 +4,8 @@
 - latest metrics: the best value of each row is highlighted (min for loss/error-like keys,
   else max; rule in :mod:`nbtrack.widgets._metric_rules`), with a sparkline of each history;
 - the histories of one chosen metric overlaid (bqplot, one line per run);
-- parallel coordinates of the params vs one chosen metric (SVG, one polyline per run).
+- parallel coordinates of the params vs one chosen metric (SVG, one polyline per run);
+- a "Diff" button: what changed from the first run to the second (see :mod:`nbtrack.diff`).
 """
 from __future__ import annotations
 
@@ -63,6 +64,11 @@ class RunComparison(PanelBase):
         self.parallel_picker = w.Dropdown(description="Colour by", options=self.metric_keys, value=first)
         self._build_history_chart()
         self.parallel_chart = w.HTML(value="")
+        self.diff_button = w.Button(
+            description="Diff", disabled=len(self.runs) < 2,
+            tooltip="What changed from the first run to the second: source, params, git, packages, metrics")
+        self.diff_view = w.HTML(value="")
+        self.diff_button.on_click(self._on_diff)
         w.link((self.history_picker, "value"), (self, "history_metric"))
         w.link((self.parallel_picker, "value"), (self, "parallel_metric"))
         self.observe(self._on_history_metric, "history_metric")
@@ -72,6 +78,7 @@ class RunComparison(PanelBase):
             w.HTML(value="<b>Latest metrics</b>"), self.metrics_table,
             self.history_picker, self.history_figure,
             self.parallel_picker, self.parallel_chart,
+            self.diff_button, self.diff_view,
         )
         self._draw_history()
         self.parallel_chart.value = self._parallel_svg()
@@ -172,6 +179,16 @@ class RunComparison(PanelBase):
         self.parallel_chart.value = self._parallel_svg()
         self.mark_changed()
 
+    @guarded
+    def _on_diff(self, _: Any) -> None:
+        from ..diff import diff_runs
+        from ..provenance import load_provenance
+        from .diff_html import diff_html
+
+        before, after = (load_provenance(self._client, r) for r in self.runs[:2])
+        self.diff_view.value = diff_html(diff_runs(before, after))
+        self.mark_changed()
+
     # -- static twin -------------------------------------------------------------------------
     def _title(self) -> str:
         return f"Comparison of {len(self.runs)} runs"
@@ -186,6 +203,7 @@ class RunComparison(PanelBase):
             "<b>Params</b>" + self.params_table.value
             + "<b>Latest metrics</b>" + self.metrics_table.value
             + f"<div>{self._history_svg()}</div><div>{self.parallel_chart.value}</div>"
+            + self.diff_view.value
         )
 
     def static_svg(self) -> str | None:
