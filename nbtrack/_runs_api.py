@@ -213,7 +213,11 @@ class RunsMixin:
     def _log_metric_fast(self, run_id: str, key: str, value: Any, step: Any, timestamp: Any) -> None:
         """Fluent hot path: validate and append to the store's buffer; no reads, no copies."""
         # The common cases (a known key, a float, no step/time given) skip the validators' calls.
-        if key not in v.GOOD_KEYS:
+        try:
+            known = key in v.GOOD_KEYS
+        except TypeError:  # unhashable: validate_key says why it is not a key
+            known = False
+        if not known:
             v.validate_key(key, "metric")
         if type(value) is not float:
             value = v.validate_metric_value(key, value)

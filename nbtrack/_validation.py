@@ -15,9 +15,19 @@ MAX_TAG_VALUE_LENGTH = 8000
 MAX_NAME_LENGTH = 500
 MAX_RESULTS_LIMIT = 50000
 
-_KEY_RE = re.compile(r"^[/\w.\- :]*$")
+_KEY_RE = re.compile(r"[/\w.\- :]*")  # used with fullmatch: "$" would accept a final newline
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Keys already checked: the logging hot path validates each distinct key once.
 GOOD_KEYS: set[str] = set()
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A bounded repr for messages (repr of a huge int raises; some objects' repr fails)."""
+    try:
+        text = repr(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def now_ms() -> int:
@@ -26,17 +36,17 @@ def now_ms() -> int:
 
 def validate_key(key: Any, kind: str = "metric") -> str:
     """Return ``key`` if it is a valid metric/param/tag name, else raise."""
-    if key in GOOD_KEYS:
+    if type(key) is str and key in GOOD_KEYS:
         return key
     if not isinstance(key, str):
-        raise InvalidParameterError(f"{kind} key must be a string, got {type(key).__name__} {key!r}")
+        raise InvalidParameterError(f"{kind} key must be a string, got {type(key).__name__} {_short(key)}")
     if not key:
         raise InvalidParameterError(f"{kind} key must not be empty")
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidParameterError(
             f"{kind} key {key[:40]!r}... is {len(key)} characters; the limit is {MAX_KEY_LENGTH}"
         )
-    if not _KEY_RE.match(key):
+    if not _KEY_RE.fullmatch(key):
         raise InvalidParameterError(
             f"Invalid {kind} key {key!r}: names may only contain letters, digits, "
             "underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)"
@@ -52,8 +62,24 @@ def validate_key(key: Any, kind: str = "metric") -> str:
     return key
 
 
+def check_encodable(text: str, what: str) -> str:
+    """Refuse strings that cannot be stored as UTF-8 (lone surrogates such as ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidParameterError(
+            f"{what} {text[:40]!r} cannot be stored: character {exc.start} is a lone surrogate "
+            "(not valid Unicode text)"
+        ) from None
+    return text
+
+
 def _validate_text(kind: str, key: str, value: Any, limit: int) -> str:
-    text = str(value)
+    try:
+        text = str(value)
+    except Exception as exc:
+        raise InvalidParameterError(f"{kind} {key!r} value cannot be turned into text: {exc}") from None
+    check_encodable(text, f"{kind} {key!r} value")
     if len(text) > limit:
         raise InvalidParameterError(
             f"{kind} {key!r} value is {len(text)} characters; the limit is {limit}. "
@@ -71,14 +97,26 @@ def validate_tag_value(key: str, value: Any) -> str:
 
 
 def validate_metric_value(key: str, value: Any) -> float:
-    """Accept int/float/bool and numpy scalars; NaN and +-inf are kept as they are."""
+    """Accept int/float/bool and numpy scalars; NaN and +-inf are kept as they are.
+
+    Numbers too large for a float (``10**400``) are refused here, never at flush.
+    """
+    try:
+        return _to_float(key, value)
+    except (OverflowError, TypeError, ValueError) as exc:
+        if isinstance(exc, InvalidParameterError):
+            raise
+        raise InvalidParameterError(f"Metric {key!r} value {_short(value)} cannot be stored as a float: {exc}") from None
+
+
+def _to_float(key: str, value: Any) -> float:
     t = type(value)
     if t is float or t is int:
         return float(value)
     if isinstance(value, (str, bytes)) or value is None or isinstance(value, complex):
         raise InvalidParameterError(
             f"Metric {key!r} value must be a number (int, float, bool or numpy scalar), "
-            f"got {type(value).__name__} {value!r}"
+            f"got {type(value).__name__} {_short(value)}"
         )
     if isinstance(value, numbers.Real):
         return float(value)
@@ -89,20 +127,26 @@ def validate_metric_value(key: str, value: Any) -> float:
             return float(inner)
     raise InvalidParameterError(
         f"Metric {key!r} value must be a number (int, float, bool or numpy scalar), "
-        f"got {type(value).__name__} {value!r}"
+        f"got {type(value).__name__} {_short(value)}"
     )
+
+
+def _check_int64(value: int, what: str) -> int:
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise InvalidParameterError(f"{what} {_short(value)} is outside the signed 64-bit range")
+    return value
 
 
 def validate_step(step: Any) -> int:
     if step is None:
         return 0
-    if type(step) is int:
+    if type(step) is int and INT64_MIN <= step <= INT64_MAX:
         return step
     if isinstance(step, bool) or not isinstance(step, numbers.Integral):
         raise InvalidParameterError(
-            f"Metric step must be an integer, got {type(step).__name__} {step!r}"
+            f"Metric step must be an integer, got {type(step).__name__} {_short(step)}"
         )
-    return int(step)
+    return _check_int64(int(step), "Metric step")
 
 
 def validate_timestamp(timestamp: Any) -> int:
@@ -112,28 +156,28 @@ def validate_timestamp(timestamp: Any) -> int:
     if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Integral):
         raise InvalidParameterError(
             f"Timestamp must be an integer number of milliseconds since the epoch, "
-            f"got {type(timestamp).__name__} {timestamp!r}"
+            f"got {type(timestamp).__name__} {_short(timestamp)}"
         )
-    return int(timestamp)
+    return _check_int64(int(timestamp), "Timestamp")
 
 
 def validate_name(value: Any, what: str) -> str:
     """Experiment, run and model names: non-empty strings of bounded length."""
     if not isinstance(value, str):
-        raise InvalidParameterError(f"{what} must be a string, got {type(value).__name__} {value!r}")
+        raise InvalidParameterError(f"{what} must be a string, got {type(value).__name__} {_short(value)}")
     if not value.strip():
         raise InvalidParameterError(f"{what} must not be empty or blank")
     if len(value) > MAX_NAME_LENGTH:
         raise InvalidParameterError(
             f"{what} is {len(value)} characters; the limit is {MAX_NAME_LENGTH}"
         )
-    return value
+    return check_encodable(value, what)
 
 
 def validate_id(value: Any, what: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
-        raise InvalidParameterError(f"{what} must be a non-empty string, got {value!r}")
-    return str(value)
+        raise InvalidParameterError(f"{what} must be a non-empty string, got {_short(value)}")
+    return check_encodable(str(value), what)
 
 
 def validate_max_results(max_results: Any) -> int:
@@ -143,6 +187,6 @@ def validate_max_results(max_results: Any) -> int:
         or not 1 <= max_results <= MAX_RESULTS_LIMIT
     ):
         raise InvalidParameterError(
-            f"max_results must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {max_results!r}"
+            f"max_results must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {_short(max_results)}"
         )
     return int(max_results)

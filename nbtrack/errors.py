@@ -28,6 +28,7 @@ __all__ = [
     "StoreError",
     "StoreCorruptedError",
     "StoreBusyError",
+    "StoreWriteError",
     "ModelIntegrityError",
 ]
 
@@ -155,6 +156,40 @@ class StoreCorruptedError(StoreError):
 
 class StoreBusyError(StoreError, TimeoutError):
     """A store lock could not be taken in time."""
+
+
+class StoreWriteError(StoreError):
+    """Buffered metric points could not be written; they are kept in memory and retried.
+
+    ``path`` is the file that could not be written and ``cause`` says why (disk full, read-only
+    file system, permission denied, busy lock, unreadable file...).
+    """
+
+    def __init__(self, path: str, cause: str, detail: str = ""):
+        self.path = path
+        self.cause = cause
+        super().__init__(f"Could not write {path}: {cause}.{' ' + detail if detail else ''}")
+
+
+def describe_os_error(exc: BaseException) -> str:
+    """A short human cause for an OS-level write failure (used in StoreWriteError messages)."""
+    import errno
+
+    causes = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.ENOENT: "the store folder no longer exists",
+        errno.ENAMETOOLONG: "the file name is too long",
+        errno.EIO: "an I/O error",
+    }
+    if isinstance(exc, StoreBusyError):
+        return f"the store is busy ({exc})"
+    if isinstance(exc, OSError) and exc.errno in causes:
+        return f"{causes[exc.errno]} ({exc.strerror})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 class ModelIntegrityError(NbtrackError, ValueError):
