@@ -72,6 +72,16 @@ NOTE_TAG = "mlflow.note.content"
 SEARCH_MAX_RESULTS_FLUENT = 100_000
 
 _lock = threading.RLock()
+
+
+def _reset_lock_in_child() -> None:
+    """A fork taken while another thread ended a run must not leave the child's lock held."""
+    global _lock
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock_in_child)
 _run_stack: list[ActiveRun] = []
 _last_run: tuple[TrackingClient, str] | None = None
 _active_experiment: tuple[str, str] | None = None  # (tracking uri, experiment id)
@@ -439,7 +449,11 @@ def log_figure(figure: Any, artifact_file: str) -> None:
 
 
 def flush() -> None:
-    """Write every buffered metric point now (otherwise within about 0.5 s)."""
+    """Write every buffered metric point now (otherwise within about 0.5 s).
+
+    Raises StoreWriteError (like ``TrackingClient.flush``) when points could not be written; they
+    stay in memory and are retried.
+    """
     flush_all()
 
 

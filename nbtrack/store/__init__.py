@@ -90,6 +90,15 @@ _stores: dict[str, DocStore] = {}
 _stores_lock = threading.Lock()
 
 
+def _reset_lock_in_child() -> None:
+    global _stores_lock
+    _stores_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock_in_child)
+
+
 def open_store(uri: str | os.PathLike[str] | None = None) -> DocStore:
     """The shared store for ``uri`` (default: ``$NBTRACK_TRACKING_URI`` or ``./nbtrack-store``)."""
     key = resolve_uri(uri)
@@ -105,12 +114,22 @@ def open_store(uri: str | os.PathLike[str] | None = None) -> DocStore:
 
 
 def flush_all() -> None:
-    """Flush every open store's metric buffer (cell end, interpreter exit)."""
+    """Flush every open store's metric buffer; raises the first failure after trying them all."""
+    errors = []
     for store in list(_stores.values()):
         try:
             store.flush()
-        except Exception:
-            log.exception("nbtrack: could not flush %s", store.uri)
+        except NbtrackError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
-atexit.register(flush_all)
+def _flush_at_exit() -> None:
+    try:
+        flush_all()
+    except NbtrackError as exc:
+        log.error("nbtrack: metric points could not be written at exit: %s", exc)
+
+
+atexit.register(_flush_at_exit)

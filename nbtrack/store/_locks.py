@@ -32,10 +32,10 @@ def _busy(path: Path, timeout: float) -> StoreBusyError:
 class DocLock:
     """In-process lock, then the cross-process lock on ``path``; released in reverse order."""
 
-    def __init__(self, thread_lock: threading.RLock, path: Path, timeout: float = LOCK_TIMEOUT_S) -> None:
+    def __init__(self, thread_lock: threading.RLock, path: Path, timeout: float | None = None) -> None:
         self._thread_lock = thread_lock
         self._path = path
-        self._timeout = timeout
+        self._timeout = LOCK_TIMEOUT_S if timeout is None else timeout
         self._fd = -1
         self._fallback = None
 

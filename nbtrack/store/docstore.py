@@ -13,6 +13,20 @@ database:
   immutable file ``metrics/<run_id>.<key digest>-<chunk>`` and replaced by a reference, so a
   flush rewrites at most one open chunk per key, however long the run's history grows.
 - ``registry``: a plain JSON state owned by the registry service.
+
+Exactly-once rule for metric points. The metric buffer hands the store one batch per run, tagged
+with its writer id (one per process and store) and a sequence number that grows with every new
+batch of that writer. Committing a batch is two writes, in this order:
+
+1. the history (``metrics/<run_id>``, plus any chunk it seals): appended only if the document's
+   ``#committed[writer id]`` is below the batch's number, and that number is recorded in the
+   same atomic replace as the points;
+2. the run's latest values and heartbeat: a max over the batch, so applying it twice is a no-op.
+
+A batch that failed anywhere is retried with the same number before any newer point of its run,
+so a retry re-does step 2 but can never append step 1 again. A chunk sealed by a write that then
+failed is rewritten under the same name by the retry. Kill -9 between the writes leaves at worst
+latest values behind the history (never ahead) until the run's next newer point.
 """
 from __future__ import annotations
 
@@ -23,7 +37,7 @@ import os
 import socket
 import threading
 import uuid
-from operator import itemgetter
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
@@ -40,12 +54,15 @@ from ..errors import (
     RunNotFoundError,
     RunStateError,
     StoreCorruptedError,
+    StoreError,
+    StoreWriteError,
+    describe_os_error,
 )
 from ..history import MetricHistory
 from .._validation import now_ms
 from . import _codec
 from ._lru import ByteLRU
-from ._metric_buffer import Batch, MetricBuffer
+from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 from .documents import Documents, pid_alive
 
@@ -53,8 +70,8 @@ T = TypeVar("T")
 
 CHUNK_POINTS = 5000
 RUNS_PER_SHARD = 100
-Columns = tuple[list[int], list[float], list[int]]  # steps, values, timestamps
-_STEP, _VALUE, _TIMESTAMP = itemgetter(0), itemgetter(1), itemgetter(2)
+#: Key in a metrics document (never a valid metric key) mapping writer id -> last batch committed.
+_COMMITTED = "#committed"
 _SHARD_DIGITS = 6
 HEARTBEAT_EVERY_MS = 60_000
 #: A RUNNING run from another host with no heartbeat for this long is stale.
@@ -108,8 +125,14 @@ class DocStore:
         self._runs_cache: ByteLRU[str, tuple[Any, list[Run]]] = ByteLRU(RUNS_CACHE_BYTES)
         self._history_cache: ByteLRU[tuple[str, str], tuple[Any, MetricHistory]] = ByteLRU(HISTORY_CACHE_BYTES)
         self._active_runs: set[str] = set()  # run ids known to exist and not deleted
-        self._lock = threading.Lock()
+        self._end_failed: set[str] = set()  # runs whose end could not be written (shown as stale)
         self._ensure_default_experiment()
+        _STORES.add(self)
+
+    def _reset_after_fork(self) -> None:
+        """In a forked child: fresh read caches (a parent's thread may hold their locks)."""
+        self._runs_cache = ByteLRU(self._runs_cache.budget)
+        self._history_cache = ByteLRU(self._history_cache.budget)
 
     # -- helpers -------------------------------------------------------------------------
     def _update_table(self, name: str, table: str, fn: Callable[[Any], T]) -> T:
@@ -239,7 +262,7 @@ class DocStore:
         number = int(shards[-1][len("runs/"):], 16) if shards else 0
         while not self._update_table(_shard_name(number), "runs", lambda t: insert_if_room(t, number)):
             number += 1  # this shard is full (maybe filled by another process meanwhile)
-        self._active_runs.add(doc["run_id"])
+        self._active_runs.add(str(doc["run_id"]))
         return _codec.run_from_doc(doc)
 
     def _run_doc(self, run_id: str) -> dict[str, Any]:
@@ -249,7 +272,7 @@ class DocStore:
         raise RunNotFoundError(f"No run with id {run_id!r}")
 
     def get_run(self, run_id: str) -> Run:
-        self._flush_quietly()
+        self._flush_quietly(run_id)
         return _codec.run_from_doc(self._run_doc(run_id))
 
     def _change_run(self, run_id: str, fn: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -275,27 +298,31 @@ class DocStore:
         lifecycle_stage: str | None = None,
         run_name: str | None = None,
     ) -> RunInfo:
-        if status in RunStatus.TERMINATED or lifecycle_stage is not None:
-            self.flush()
-
-        def change(doc: dict[str, Any]) -> None:
-            if status is not None:
-                doc["status"] = status
-                if status == RunStatus.RUNNING:
-                    doc.update(pid=os.getpid(), host=_HOST, heartbeat=now_ms(), end_time=None)
-            if end_time is not None:
-                doc["end_time"] = end_time
-            if lifecycle_stage is not None:
-                doc["lifecycle_stage"] = lifecycle_stage
-            if run_name is not None:
-                doc["run_name"] = run_name
-
-        doc = self._change_run(run_id, change)
-        if doc["lifecycle_stage"] == LifecycleStage.ACTIVE:
+        ending = status in RunStatus.TERMINATED
+        try:
+            if ending or lifecycle_stage is not None:
+                self._buffer.flush(run_id)
+            doc = self._change_run(run_id, lambda doc: _change_info(doc, status, end_time, lifecycle_stage, run_name))
+        except Exception:
+            if ending:
+                self._note_end_failed(run_id)
+            raise
+        if ending:
+            self._end_failed.discard(run_id)
+            self._buffer.forget(run_id)
+        if doc["lifecycle_stage"] == LifecycleStage.ACTIVE and not ending:
             self._active_runs.add(run_id)
         else:
-            self._active_runs.discard(run_id)
+            self._active_runs.discard(run_id)  # bounded: only runs open in this process
         return _codec.run_from_doc(doc).info
+
+    def _note_end_failed(self, run_id: str) -> None:
+        """Ending failed: make the run visible to find_stale_runs here and, if writable, everywhere."""
+        self._end_failed.add(run_id)
+        try:
+            self._change_run(run_id, lambda doc: doc.update(end_failed=now_ms()))
+        except Exception:
+            pass  # the store cannot be written at all; this process still reports it as stale
 
     def _check_writable(self, run_id: str) -> None:
         if run_id in self._active_runs:
@@ -352,7 +379,7 @@ class DocStore:
         self._change_run(run_id, change)
 
     def get_metric_history(self, run_id: str, key: str) -> MetricHistory:
-        self._flush_quietly()
+        self._flush_quietly(run_id)
         self._run_doc(run_id)
         name = f"metrics/{run_id}"
         version = self._docs.version(name)
@@ -398,7 +425,9 @@ class DocStore:
             for doc in self._docs.read(name).get("runs", {}).values():
                 if doc["status"] != RunStatus.RUNNING or (wanted and doc["experiment_id"] not in wanted):
                     continue
-                if doc.get("host") == _HOST:
+                if doc.get("end_failed") or doc["run_id"] in self._end_failed:
+                    gone = True
+                elif doc.get("host") == _HOST:
                     gone = not pid_alive(int(doc.get("pid") or 0))
                 else:
                     gone = now - int(doc.get("heartbeat") or 0) > STALE_AFTER_MS
@@ -407,28 +436,54 @@ class DocStore:
         return stale
 
     # -- metrics -------------------------------------------------------------------------
-    def flush(self) -> None:
-        self._buffer.flush()
+    def flush(self, run_id: str | None = None) -> None:
+        """Write buffered points; raises the first run's failure (StoreWriteError...) after trying all."""
+        self._buffer.flush(run_id)
 
-    def _flush_quietly(self) -> None:
-        if self._buffer.pending():
-            self._buffer.flush()
+    def _flush_quietly(self, run_id: str | None = None) -> None:
+        """Before a read: write this process's points if possible. A failure never blocks the read
+        of committed data; it stays recorded and is raised at the next log call or flush."""
+        if run_id is None or self._buffer.has_points(run_id):
+            self._buffer.flush(run_id, report=False)
 
-    def _write_metrics(self, batch: Batch) -> None:
-        for run_id, points_by_key in batch.items():
-            columns: dict[str, Columns] = {}
-            for key, points in points_by_key.items():
-                columns[key] = (
-                    list(map(_STEP, points)),
-                    list(map(_VALUE, points)),
-                    list(map(_TIMESTAMP, points)),
-                )
-            self._docs.update(f"metrics/{run_id}", lambda raw: self._append_columns(run_id, raw, columns))
-            self._change_run(run_id, lambda doc: _update_latest(doc, columns))
+    def _write_metrics(self, run_id: str, seq: int, batch: RunPoints) -> None:
+        """Commit one batch of a run exactly once (see the module docstring's rule)."""
+        name = f"metrics/{run_id}"
+        try:
+            self._check_still_active(run_id)
+            self._docs.update(name, lambda raw: self._append_batch(run_id, raw, seq, batch))
+            name = _shard(run_id)
+            self._change_run(run_id, lambda doc: _update_latest(run_id, doc, batch))
+        except (RunNotFoundError, RunStateError) as exc:
+            self._active_runs.discard(run_id)
+            points = sum(map(len, batch.values()))
+            raise DroppedPointsError(f"{points} metric points of run {run_id} were not stored: {exc}") from None
+        except (StoreError, OSError) as exc:
+            points = sum(map(len, batch.values()))
+            path = getattr(exc, "path", None) or self._docs.describe(name)
+            cause = exc.cause if isinstance(exc, StoreWriteError) else describe_os_error(exc)
+            raise StoreWriteError(
+                path, cause, f"{points} metric points of run {run_id} are kept in memory and retried."
+            ) from exc
 
-    def _append_columns(self, run_id: str, raw: dict[str, Any], columns: dict[str, Columns]) -> None:
+    def _check_still_active(self, run_id: str) -> None:
+        """Points of a run deleted meanwhile (by any process) are refused, not silently kept."""
+        if self._run_doc(run_id)["lifecycle_stage"] != LifecycleStage.ACTIVE:
+            raise RunStateError(f"run {run_id} was deleted")
+
+    def _append_batch(self, run_id: str, raw: dict[str, Any], seq: int, batch: RunPoints) -> bool:
+        """Append unless this writer's batch ``seq`` is already in the history; True if appended."""
+        committed = raw.setdefault(_COMMITTED, {})
+        if committed.get(self._buffer.writer_id, 0) >= seq:
+            return False  # durable already: an earlier try wrote the history, then failed later
+        self._append_columns(run_id, raw, batch)
+        committed[self._buffer.writer_id] = seq
+        return True
+
+    def _append_columns(self, run_id: str, raw: dict[str, Any], batch: RunPoints) -> None:
         enc = _codec.encode_float
-        for key, (steps, values, timestamps) in columns.items():
+        for key, columns in batch.items():
+            steps, values, timestamps = columns.steps, columns.values, columns.timestamps
             table = raw.setdefault(key, {})
             chunk_id = max(map(int, table), default=0)
             chunk = table.get(str(chunk_id))
@@ -465,11 +520,42 @@ class DocStore:
         return self._docs.update("registry", fn)
 
 
-def _update_latest(doc: dict[str, Any], columns: dict[str, Columns]) -> None:
+_STORES: weakref.WeakSet[DocStore] = weakref.WeakSet()
+
+
+def _reset_stores_in_child() -> None:
+    for store in list(_STORES):
+        store._reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_stores_in_child)
+
+
+def _change_info(
+    doc: dict[str, Any], status: str | None, end_time: int | None, lifecycle_stage: str | None, run_name: str | None
+) -> None:
+    if status is not None:
+        doc["status"] = status
+        doc.pop("end_failed", None)
+        if status == RunStatus.RUNNING:
+            doc.update(pid=os.getpid(), host=_HOST, heartbeat=now_ms(), end_time=None)
+    if end_time is not None:
+        doc["end_time"] = end_time
+    if lifecycle_stage is not None:
+        doc["lifecycle_stage"] = lifecycle_stage
+    if run_name is not None:
+        doc["run_name"] = run_name
+
+
+def _update_latest(run_id: str, doc: dict[str, Any], batch: RunPoints) -> None:
+    """Fold a batch into the run's latest values; idempotent, so a retried batch changes nothing."""
+    if doc["lifecycle_stage"] != LifecycleStage.ACTIVE:
+        raise RunStateError(f"run {run_id} was deleted")
     latest = doc.setdefault("metrics", {})
-    for key, (steps, values, timestamps) in columns.items():
+    for key, columns in batch.items():
         # MLflow's rule: highest step, then timestamp, then value.
-        step, timestamp, value = max(zip(steps, timestamps, values))
+        step, timestamp, value = max(zip(columns.steps, columns.timestamps, columns.values))
         if _codec.is_newer(step, timestamp, value, latest.get(key)):
             latest[key] = [_codec.encode_float(value), timestamp, step]
     now = now_ms()

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, TypeVar
 
 import orjson
 
-from ..errors import StoreCorruptedError
+from ..errors import NbtrackError, StoreCorruptedError, StoreWriteError, describe_os_error
 from ._locks import DocLock
 from ._lru import ByteLRU
 
@@ -42,6 +43,9 @@ class Documents(Protocol):
     def names(self, prefix: str) -> list[str]:
         """Names of existing documents that start with ``prefix``."""
 
+    def describe(self, name: str) -> str:
+        """Where the document lives, for error messages (a file path, or the name)."""
+
 
 def _dumps(data: Any) -> bytes:
     return orjson.dumps(data)
@@ -53,6 +57,10 @@ class MemoryDocuments:
     def __init__(self) -> None:
         self._docs: dict[str, dict[str, Any]] = {}
         self._versions: dict[str, int] = {}
+        self._lock = threading.RLock()
+        _INSTANCES.add(self)
+
+    def reset_after_fork(self) -> None:
         self._lock = threading.RLock()
 
     def read(self, name: str) -> dict[str, Any]:
@@ -76,15 +84,20 @@ class MemoryDocuments:
         with self._lock:
             return sorted(n for n in self._docs if n.startswith(prefix))
 
+    def describe(self, name: str) -> str:
+        return f"memory document {name!r}"
+
 
 class FileDocuments:
     """One JSON file per document under ``root``; ``name`` "runs/ab" is ``root/runs/ab.json``.
 
     Writes: file lock per document, fresh read inside the lock, temp file in the same folder,
-    fsync, ``os.replace``. Reads: re-parse only when (inode, mtime, size) changed, so a reader
-    sees other processes' commits and never a half-written file. Parsed documents are kept in
-    a least-recently-used cache of ``cache_bytes`` (file bytes), so memory does not grow with
-    the number of documents a process touches.
+    fsync, ``os.replace``, then an fsync of the folder so the rename itself survives a power cut
+    (once per outermost update: a chunk sealed inside a history update shares it). Reads: re-parse
+    only when (inode, mtime, size) changed, so a reader sees other processes' commits and never a
+    half-written file. Parsed documents are kept in a least-recently-used cache of
+    ``cache_bytes`` (file bytes), so memory does not grow with the number of documents a process
+    touches.
     """
 
     def __init__(self, root: str | os.PathLike[str], cache_bytes: int = CACHE_FILE_BYTES) -> None:
@@ -94,10 +107,22 @@ class FileDocuments:
         self._cache: ByteLRU[str, tuple[tuple[int, int, int], dict[str, Any]]] = ByteLRU(cache_bytes)
         self._cache_lock = threading.Lock()
         self._thread_locks: dict[str, threading.RLock] = {}
+        self._local = threading.local()
         self._remove_orphan_temp_files()
+        _INSTANCES.add(self)
+
+    def reset_after_fork(self) -> None:
+        """In a forked child: locks another thread of the parent held would never be released."""
+        self._cache_lock = threading.Lock()
+        self._cache = ByteLRU(self._cache.budget)  # its lock may be held by a parent's thread
+        self._thread_locks = {}
+        self._local = threading.local()
 
     def path(self, name: str) -> Path:
         return self.root / f"{name}.json"
+
+    def describe(self, name: str) -> str:
+        return str(self.path(name))
 
     # -- reading -------------------------------------------------------------------------
     def read(self, name: str) -> dict[str, Any]:
@@ -147,16 +172,33 @@ class FileDocuments:
 
     # -- writing -------------------------------------------------------------------------
     def update(self, name: str, fn: Callable[[dict[str, Any]], T]) -> T:
+        """Locked read-modify-write; an OS failure becomes StoreWriteError naming the file."""
         path = self.path(name)
-        with self._locked(name):
-            data, _ = self._parse(path)
-            if data is None:
-                data = {}
-            result = fn(data)
-            payload = _dumps(data)
-            sig = self._atomic_write(path, payload)
-            self._cache.put(name, (sig, data), sig[2])
-            return result
+        local = self._local
+        outer = not getattr(local, "unsynced", None)
+        if outer:
+            local.unsynced = {path.parent}  # nested updates (a sealed chunk) share one folder fsync
+        try:
+            with self._locked(name):
+                data, _ = self._parse(path)
+                if data is None:
+                    data = {}
+                result = fn(data)
+                payload = _dumps(data)
+                sig = self._atomic_write(path, payload)
+                local.unsynced.add(path.parent)
+                if outer:
+                    for folder in local.unsynced:
+                        _fsync_dir(folder)
+                self._cache.put(name, (sig, data), sig[2])
+                return result
+        except OSError as exc:
+            if isinstance(exc, NbtrackError):
+                raise
+            raise StoreWriteError(str(path), describe_os_error(exc)) from exc
+        finally:
+            if outer:
+                local.unsynced = None
 
     def _locked(self, name: str) -> DocLock:
         with self._cache_lock:
@@ -213,6 +255,29 @@ class FileDocuments:
         except FileNotFoundError:
             return []
         return sorted(found)
+
+
+_INSTANCES: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _reset_in_child() -> None:
+    for docs in list(_INSTANCES):
+        docs.reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_in_child)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable: fsync the folder's entry table (POSIX; a no-op where unsupported)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def pid_alive(pid: int) -> bool:
