@@ -1,0 +1,82 @@
+"""Helpers for the integrity tests: real stores in tmp dirs, real writer processes, fault injection."""
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from nbtrack.store import TinyDBStore, documents
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def spawn(code: str, **kwargs: Any) -> subprocess.Popen:
+    """A real Python process running ``code`` with this tree first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env, **kwargs,
+    )
+
+
+def history(store: TinyDBStore, run_id: str, key: str) -> list[tuple[int, float, int]]:
+    return [(m.step, m.value, m.timestamp) for m in store.get_metric_history(run_id, key)]
+
+
+class WriteFaults:
+    """Make the n-th file write of the store fail, before or after its rename took effect.
+
+    "before": the write raises ENOSPC and leaves the file as it was. "after": the new file is in
+    place but the folder fsync raises, so the caller sees a failure of a write that is durable.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        self.fail_at: int | None = None
+        self.mode = "before"
+        real_write = documents.FileDocuments._atomic_write
+        real_sync = documents._fsync_dir
+
+        def write(path: Path, payload: bytes) -> Any:
+            self.calls += 1
+            if self.calls == self.fail_at and self.mode == "before":
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            result = real_write(path, payload)
+            if self.calls == self.fail_at and self.mode == "after":
+                self._after = True
+            return result
+
+        def sync(folder: Path) -> None:
+            if getattr(self, "_after", False):
+                self._after = False
+                raise OSError(errno.EIO, os.strerror(errno.EIO), str(folder))
+            real_sync(folder)
+
+        monkeypatch.setattr(documents.FileDocuments, "_atomic_write", staticmethod(write))
+        monkeypatch.setattr(documents, "_fsync_dir", sync)
+
+    def arm(self, fail_at: int | None, mode: str = "before") -> None:
+        self.calls, self.fail_at, self.mode, self._after = 0, fail_at, mode, False
+
+
+@pytest.fixture
+def faults(monkeypatch: pytest.MonkeyPatch) -> WriteFaults:
+    return WriteFaults(monkeypatch)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> TinyDBStore:
+    s = TinyDBStore(tmp_path / "store")
+    yield s
+    try:
+        s.flush()
+    except Exception:
+        pass
+
+
+Check = Callable[..., None]
