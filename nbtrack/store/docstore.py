@@ -35,7 +35,6 @@ import hashlib
 import math
 import os
 import socket
-import threading
 import uuid
 import weakref
 from pathlib import Path
