@@ -85,7 +85,7 @@ class MetricBuffer:
     open, however many runs the process has logged.
     """
 
-    def __init__(self, write: Writer, interval: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(self, write: Writer, interval: float | None = None) -> None:
         self._write = write
         self._interval = interval
         self._init_state()
@@ -207,7 +207,7 @@ class MetricBuffer:
         closed, wake = self._closed, self._wake
         while not closed.is_set():
             wake.wait()
-            if closed.wait(self._interval):
+            if closed.wait(FLUSH_INTERVAL_S if self._interval is None else self._interval):
                 return
             wake.clear()
             self._woken = False

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import pytest
 
-from nbtrack.store import TinyDBStore, documents
+from nbtrack.store import TinyDBStore, _metric_buffer, documents
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,12 +65,18 @@ class WriteFaults:
 
 
 @pytest.fixture
-def faults(monkeypatch: pytest.MonkeyPatch) -> WriteFaults:
+def no_background_flush(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold the background flusher back, so the test's own flushes do every write."""
+    monkeypatch.setattr(_metric_buffer, "FLUSH_INTERVAL_S", 3600.0)
+
+
+@pytest.fixture
+def faults(monkeypatch: pytest.MonkeyPatch, no_background_flush: None) -> WriteFaults:
     return WriteFaults(monkeypatch)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> TinyDBStore:
+def store(tmp_path: Path, no_background_flush: None) -> TinyDBStore:
     s = TinyDBStore(tmp_path / "store")
     yield s
     try:

@@ -51,7 +51,7 @@ def test_validate_key_refuses_non_strings_and_trailing_newlines():
             validate_key(key)
 
 
-def test_a_run_that_cannot_be_written_blocks_neither_other_runs_nor_reads(tracking_uri, tmp_path):
+def test_a_run_that_cannot_be_written_blocks_neither_other_runs_nor_reads(tracking_uri, tmp_path, no_background_flush):
     client = nbtrack.TrackingClient()
     stuck = client.create_run("0").info.run_id
     fine = client.create_run("0").info.run_id
