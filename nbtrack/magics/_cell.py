@@ -16,9 +16,11 @@ import nbtrack
 
 from .. import capture
 from .._validation import MAX_TAG_VALUE_LENGTH
+from .._durations import run_duration_ms
 from ..entities import Param, Run, RunStatus, RunTag
 from ..errors import ExperimentAlreadyExistsError, InvalidParameterError, RunPrunedError
 from ._args import RunRequest
+from ._count import cell_number
 from ._summary import error_text, metrics_text, summary_bundle
 
 __all__ = ["close_run", "guarded", "open_run", "outcome", "start_live"]
@@ -59,8 +61,13 @@ def _experiment_id(name: str | None) -> str | None:
     raise UsageError(f"experiment {name!r} could not be created or found")
 
 
-def open_run(shell: Any, req: RunRequest, source: str) -> tuple[str, str | None]:
-    """Start the run with capture tags, params and artifacts; returns (run id, parent id)."""
+def open_run(shell: Any, req: RunRequest, source: str,
+             count: int | None = None) -> tuple[str, str | None]:
+    """Start the run with capture tags, params and artifacts; returns (run id, parent id).
+
+    ``count`` is the prompt number of the cell holding the magic (tag
+    ``nbtrack.execution_count``); default: :func:`~._count.cell_number` now.
+    """
     active = nbtrack.active_run()
     if active is not None and not req.nested:
         raise UsageError(
@@ -69,7 +76,8 @@ def open_run(shell: Any, req: RunRequest, source: str) -> tuple[str, str | None]
         )
     snap = capture.Capture()
     if req.capture:
-        snap = capture.capture_cell(source, shell.execution_count, shell.user_ns)
+        count = cell_number(shell) if count is None else count
+        snap = capture.capture_cell(source, count, shell.user_ns)
     try:
         run = nbtrack.start_run(run_name=req.name, experiment_id=_experiment_id(req.experiment),
                                 nested=req.nested, tags={**snap.tags, **req.tags})
@@ -93,11 +101,13 @@ def _log_inputs(run_id: str, params: Mapping[str, str], artifacts: Mapping[str, 
 
 
 def close_run(run_id: str, parent_id: str | None, error: BaseException | None,
-              duration_s: float, live: Any = None, live_keys: list[str] | None = None,
+              live: Any = None, live_keys: list[str] | None = None,
               snapshot: capture.Capture | None = None, summary: bool = True) -> Run:
     """End the run (and any run the body left open above it), show the summary, return the run.
 
-    ``snapshot`` holds files kept at run end (see :func:`nbtrack.capture.snapshot`).
+    ``snapshot`` holds files kept at run end (see :func:`nbtrack.capture.snapshot`). The
+    duration shown and tagged (``nbtrack.duration_s``) is the run's own ``end_time -
+    start_time``, the one every other view shows.
     """
     status = outcome(error)
     client = nbtrack.TrackingClient()
@@ -105,9 +115,10 @@ def close_run(run_id: str, parent_id: str | None, error: BaseException | None,
         if snapshot is not None:
             for path, text in snapshot.artifacts.items():
                 guarded(lambda t=text, p=path: client.log_text(run_id, t, p), f"keep {path}")
-        _record_outcome(client, run_id, error, duration_s)
+        _record_outcome(client, run_id, error)
     finally:
         _end_runs_down_to(run_id, parent_id, status, client)
+        _tag_duration(client, run_id)
         nbtrack.flush()
     if live is not None:
         guarded(live.finalize, "finish the live curves")
@@ -116,20 +127,28 @@ def close_run(run_id: str, parent_id: str | None, error: BaseException | None,
     run = client.get_run(run_id)
     if summary:
         experiment = client.get_experiment(run.info.experiment_id).name
-        display(summary_bundle(run, experiment, duration_s), raw=True)
+        display(summary_bundle(run, experiment), raw=True)
     return run
 
 
-def _record_outcome(client: Any, run_id: str, error: BaseException | None, duration_s: float) -> None:
-    """Tag the duration and, after a failure, keep the traceback as a tag and ``error.txt``."""
-    tags = {"nbtrack.duration_s": f"{duration_s:.3f}"}
+def _record_outcome(client: Any, run_id: str, error: BaseException | None) -> None:
+    """After pruning tag it; after a failure keep the traceback as a tag and ``error.txt``."""
+    tags: dict[str, str] = {}
     if isinstance(error, RunPrunedError):
         tags.update({"nbtrack.pruned": "true", "nbtrack.pruned_step": str(error.step)})
     elif error is not None:
         text = error_text(error)
         tags["nbtrack.error"] = capture.truncate(text, MAX_TAG_VALUE_LENGTH)
         client.log_text(run_id, text, "error.txt")
-    client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+    if tags:
+        client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+
+
+def _tag_duration(client: Any, run_id: str) -> None:
+    """Tag ``nbtrack.duration_s``: the ended run's ``end_time - start_time``, in seconds."""
+    ms = run_duration_ms(client.get_run(run_id).info)
+    if ms is not None:
+        client.set_tag(run_id, "nbtrack.duration_s", f"{ms / 1000:.3f}")
 
 
 def _end_runs_down_to(run_id: str, parent_id: str | None, status: str, client: Any) -> None:

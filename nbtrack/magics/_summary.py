@@ -7,6 +7,7 @@ import traceback
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
+from .._durations import format_duration, run_duration_ms
 from ..entities import Run
 
 __all__ = ["SUMMARY_METRICS", "error_text", "metrics_text", "summary_bundle", "sweep_summary"]
@@ -28,9 +29,10 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else str(value)
 
 
-def summary_bundle(run: Run, experiment: str, duration_s: float) -> dict[str, str]:
+def summary_bundle(run: Run, experiment: str) -> dict[str, str]:
     """One compact summary of a finished run as ``text/html`` plus a ``text/plain`` twin."""
     info = run.info
+    duration = format_duration(run_duration_ms(info))
     metrics = list(run.data.metrics.items())[:SUMMARY_METRICS]
     shown = ", ".join(f"{k}={_fmt(v)}" for k, v in metrics)
     more = len(run.data.metrics) - len(metrics)
@@ -38,7 +40,7 @@ def summary_bundle(run: Run, experiment: str, duration_s: float) -> dict[str, st
         shown += f" (+{more} more)"
     plain = (
         f"nbtrack run {info.run_name!r} ({info.run_id}) in experiment {experiment!r}: "
-        f"{info.status} in {duration_s:.2f} s" + (f" | {shown}" if shown else "")
+        f"{info.status} in {duration}" + (f" | {shown}" if shown else "")
     )
     colour = _STATUS_COLOURS.get(info.status)
     e = html.escape
@@ -48,7 +50,7 @@ def summary_bundle(run: Run, experiment: str, duration_s: float) -> dict[str, st
         f"<b>{e(info.run_name)}</b> <span style=\"color:#777\">{e(info.run_id)}</span> · "
         f"experiment <b>{e(experiment)}</b> · "
         f"<span style=\"color:{colour or '#555'}\">{e(info.status)}</span> · "
-        f"{duration_s:.2f} s" + (f"<br>{rows}" if rows else "")
+        f"{e(duration)}" + (f"<br>{rows}" if rows else "")
         + (f" (+{more} more)" if more > 0 else "") + "</div>"
     )
     return {"text/plain": plain, "text/html": rich}
@@ -82,9 +84,10 @@ def _counts(results: Sequence[Any]) -> str:
 
 
 def sweep_summary(parent: Run, experiment: str, results: Sequence[Any], best: Any,
-                  req: Any, duration_s: float) -> dict[str, str]:
+                  req: Any) -> dict[str, str]:
     """``text/plain`` and ``text/html`` of how the sweep ended and which setting won."""
     info = parent.info
+    duration = format_duration(run_duration_ms(info))
     ran = f"{len(results)} of {req.count} children ({_counts(results)})"
     best_text = ""
     if best is not None:
@@ -95,13 +98,13 @@ def sweep_summary(parent: Run, experiment: str, results: Sequence[Any], best: An
     elif req.metric:
         best_text = f"no finished child logged {req.metric!r}"
     plain = (f"nbtrack sweep {info.run_name!r} ({info.run_id}) in experiment {experiment!r}: "
-             f"{info.status} in {duration_s:.2f} s, {ran}" + (f" | {best_text}" if best_text else ""))
+             f"{info.status} in {duration}, {ran}" + (f" | {best_text}" if best_text else ""))
     e = html.escape
     colour = _STATUS_COLOURS.get(info.status, "#555")
     rich = (
         '<div class="nbtrack-summary nbtrack-sweep-summary" style="font-family:monospace;font-size:12px">'
         f"sweep <b>{e(info.run_name)}</b> <span style=\"color:#777\">{e(info.run_id)}</span> · "
         f"experiment <b>{e(experiment)}</b> · <span style=\"color:{colour}\">{e(info.status)}</span>"
-        f" · {duration_s:.2f} s · {e(ran)}" + (f"<br>{e(best_text)}" if best_text else "") + "</div>"
+        f" · {e(duration)} · {e(ran)}" + (f"<br>{e(best_text)}" if best_text else "") + "</div>"
     )
     return {"text/plain": plain, "text/html": rich}

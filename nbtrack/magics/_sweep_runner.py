@@ -29,6 +29,7 @@ from ..provenance import SETTINGS_TAG, VARIABLES_TAG
 from ..sweep import Coord, best_index, reporting, sample, setting_source, setting_values
 from ._args import RunRequest
 from ._cell import close_run, guarded, open_run
+from ._count import cell_number, compiled_as
 from ._summary import sweep_summary
 from ._sweep_line import SweepRequest
 
@@ -135,6 +136,7 @@ class SweepRunner:
         self.results: list[ChildResult] = []
         self.client = nbtrack.TrackingClient()
         self.parent_id = ""
+        self.count: int | None = None  # prompt number of the %%track_sweep cell
         self.experiment = ""
         self.table: Any = None
 
@@ -145,8 +147,8 @@ class SweepRunner:
             req.seed = random.SystemRandom().randrange(2**31)  # recorded, so the sweep can be redone
         settings = self._settings()
         outer = self.shell.displayhook.exec_result
-        self.parent_id, _ = open_run(self.shell, self._parent_request(), self.cell)
-        t0 = time.perf_counter()
+        self.count = cell_number(self.shell)  # the children's run_cell would change it
+        self.parent_id, _ = open_run(self.shell, self._parent_request(), self.cell, self.count)
         error: BaseException | None = None
         try:
             parent = self.client.get_run(self.parent_id)
@@ -158,7 +160,7 @@ class SweepRunner:
             error = exc
         finally:
             self.shell.displayhook.exec_result = outer
-            self._finish(error, time.perf_counter() - t0, outer)
+            self._finish(error, outer)
 
     def _settings(self) -> _Settings:
         if self.req.mode != "optuna":
@@ -188,19 +190,18 @@ class SweepRunner:
         values = setting_values(self.req.spaces, coords)
         source = setting_source(self.req.spaces, coords)
         self.shell.user_ns.update(values)
-        run_id, _ = open_run(self.shell, self._child_request(index, values, source), self.cell)
-        t0 = time.perf_counter()
+        run_id, _ = open_run(self.shell, self._child_request(index, values, source), self.cell,
+                             self.count)
         error: BaseException | None = None
         try:
-            with settings.reporter():
+            with settings.reporter(), compiled_as(self.shell, self.count):
                 result = self.shell.run_cell(self.cell)
             error = result.error_before_exec or result.error_in_exec
         except KeyboardInterrupt as exc:  # between the body and us
             error = exc
         finally:
             snap = capture.snapshot(notebook=False) if self.req.capture else None
-            run = close_run(run_id, self.parent_id, error, time.perf_counter() - t0,
-                            snapshot=snap, summary=False)
+            run = close_run(run_id, self.parent_id, error, snapshot=snap, summary=False)
         return ChildResult(index, run, values, error)
 
     def _child_request(self, index: int, values: Mapping[str, Any], source: Mapping[str, str]) -> RunRequest:
@@ -240,13 +241,13 @@ class SweepRunner:
         i = best_index(values, self.req.direction)
         return None if i is None else self.results[i]
 
-    def _finish(self, error: BaseException | None, duration_s: float, outer: Any) -> None:
+    def _finish(self, error: BaseException | None, outer: Any) -> None:
         best = self.best()
         if best is not None:
             guarded(lambda: self._log_best(best), "log the best setting on the sweep run")
         snap = capture.snapshot(self.shell.user_ns) if self.req.capture else None
-        parent = close_run(self.parent_id, None, error, duration_s, snapshot=snap, summary=False)
-        display(sweep_summary(parent, self.experiment, self.results, best, self.req, duration_s), raw=True)
+        parent = close_run(self.parent_id, None, error, snapshot=snap, summary=False)
+        display(sweep_summary(parent, self.experiment, self.results, best, self.req), raw=True)
         if self.table is not None:
             guarded(lambda: self.table.refresh_twin(force=True), "update the sweep table")
         failed = error if error is not None else self._all_failed()

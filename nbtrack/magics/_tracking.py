@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +32,7 @@ from ._args import (
     run_request,
 )
 from ._cell import close_run, guarded, open_run, start_live
+from ._count import cell_number, compiled_as, running_cell_number
 
 __all__ = ["TrackingMagics"]
 
@@ -43,7 +43,7 @@ class _Tracked:
 
     run_id: str
     parent_id: str | None
-    t0: float
+    count: int | None  # prompt number of the cell holding the magic
     live: Any
     live_keys: list[str] | None
     outer: Any  # ExecutionResult of the cell holding the magic (None if called directly)
@@ -63,11 +63,11 @@ class TrackingMagics(Magics):
         self.papermill_params: dict[str, Any] = {}
         self.line_run: str | None = None  # id of the run opened by `%track_run NAME`
         self._line_run_cell: int | None = None
-        self._line_run_t0 = 0.0
         self._line_run_capture = True
-        self._current_cell = ""  # raw source and number of the cell being run, if any
-        self._current_count: int | None = None
+        self._current_cell = ""  # raw source of the cell being run, if any
         self._depth = 0  # > 0 while a %%track_run body runs (its inner cell events are ignored)
+        self._outer_count: int | None = None  # prompt number of the outermost tracked cell
+        self._read_earlier_parameters()
 
     # -- %%track_run / %track_run ----------------------------------------------------------------
     @magic_arguments()
@@ -116,7 +116,8 @@ class TrackingMagics(Magics):
         tracked = self._begin(req, cell)
         error: BaseException | None = None
         try:
-            result = self.shell.run_cell(cell)
+            with compiled_as(self.shell, tracked.count):
+                result = self.shell.run_cell(cell)
             error = result.error_before_exec or result.error_in_exec
         except KeyboardInterrupt as exc:  # interrupted outside the user's code
             error = exc
@@ -136,8 +137,9 @@ class TrackingMagics(Magics):
         error: BaseException | None = None
         try:
             transformed, failure = self._transform(cell)
-            result = await self.shell.run_cell_async(
-                cell, transformed_cell=transformed, preprocessing_exc_tuple=failure)
+            with compiled_as(self.shell, tracked.count):
+                result = await self.shell.run_cell_async(
+                    cell, transformed_cell=transformed, preprocessing_exc_tuple=failure)
             error = result.error_before_exec or result.error_in_exec
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:
             error = exc
@@ -166,18 +168,22 @@ class TrackingMagics(Magics):
         return [call]
 
     def _begin(self, req: RunRequest, cell: str) -> _Tracked:
-        run_id, parent_id = open_run(self.shell, req, cell)
+        # A body's nested run_cell has a result of its own: the number is the outermost cell's.
+        count = self._outer_count if self._depth else cell_number(self.shell)
+        run_id, parent_id = open_run(self.shell, req, cell, count)
         live = start_live(run_id, req.live) if req.live is not None else None
         self._depth += 1
+        self._outer_count = count
         # the ExecutionResult of this very cell, which the body's run_cell replaces
-        return _Tracked(run_id, parent_id, time.perf_counter(), live, req.live,
+        return _Tracked(run_id, parent_id, count, live, req.live,
                         self.shell.displayhook.exec_result, req.capture)
 
     def _finish(self, tracked: _Tracked, error: BaseException | None) -> None:
         self._depth -= 1
+        if not self._depth:
+            self._outer_count = None
         self.shell.displayhook.exec_result = outer = tracked.outer
-        close_run(tracked.run_id, tracked.parent_id, error,
-                  time.perf_counter() - tracked.t0, tracked.live, tracked.live_keys,
+        close_run(tracked.run_id, tracked.parent_id, error, tracked.live, tracked.live_keys,
                   self._snapshot(tracked.capture))
         if error is not None and outer is not None and outer.error_in_exec is None:
             # The traceback is already shown; failing the outer result makes the kernel reply
@@ -198,10 +204,11 @@ class TrackingMagics(Magics):
                 "`%track_run --end` first"
             )
         req = self._request(args)
-        run_id, _ = open_run(self.shell, req, self._current_cell or f"%track_run {req.name or ''}".rstrip())
-        self.line_run, self._line_run_t0 = run_id, time.perf_counter()
+        source = self._current_cell or f"%track_run {req.name or ''}".rstrip()
+        run_id, _ = open_run(self.shell, req, source, cell_number(self.shell))
+        self.line_run = run_id
         self._line_run_capture = req.capture
-        self._line_run_cell = self._current_count
+        self._line_run_cell = running_cell_number(self.shell)  # not added again as cells/<n>.py
         print(f"nbtrack: run {run_id} is open; the cells you run are added to it until "
               "`%track_run --end`.")
 
@@ -209,8 +216,7 @@ class TrackingMagics(Magics):
         if self.line_run is None:
             raise UsageError("no run opened by `%track_run NAME` is open; nothing to end")
         run_id, self.line_run = self.line_run, None
-        close_run(run_id, None, None, time.perf_counter() - self._line_run_t0,
-                  snapshot=self._snapshot(self._line_run_capture))
+        close_run(run_id, None, None, snapshot=self._snapshot(self._line_run_capture))
 
     def _snapshot(self, wanted: bool) -> capture.Capture | None:
         """The end-of-run files (unless ``--no-capture``)."""
@@ -268,20 +274,30 @@ class TrackingMagics(Magics):
         print(f"nbtrack: experiment {exp.name!r} (id {exp.experiment_id}) is active.")
 
     # -- shell events ------------------------------------------------------------------------
+    def _read_earlier_parameters(self) -> None:
+        """Papermill's parameters cell usually runs before ``%load_ext nbtrack``: find it in
+        this session's input history so its values are logged all the same."""
+        history = getattr(getattr(self.shell, "history_manager", None), "input_hist_raw", None)
+        for source in history or ():
+            self._remember_parameters(source)
+
+    def _remember_parameters(self, source: str) -> None:
+        params = capture.parse_papermill_parameters(source)
+        if params:
+            self.papermill_params.update(params)
+
     def pre_run_cell(self, info: Any) -> None:
         """Remember papermill's injected parameters for every run started after them."""
         source = getattr(info, "raw_cell", "") or ""
         if getattr(info, "store_history", False) and not self._depth:
-            self._current_cell, self._current_count = source, self.shell.execution_count
-        params = capture.parse_papermill_parameters(source)
-        if params:
-            self.papermill_params.update(params)
+            self._current_cell = source
+        self._remember_parameters(source)
 
     def post_run_cell(self, result: Any) -> None:
         """Add each cell run while a line-form run is open to that run as ``cells/<n>.py``."""
         if self._depth or result is None or not result.info.store_history:
             return
-        self._current_cell, self._current_count = "", None
+        self._current_cell = ""
         if self.line_run is None:
             return
         info = result.info

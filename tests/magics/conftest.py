@@ -32,6 +32,7 @@ def ip(shell, store_uri, monkeypatch, tmp_path, extension_loaded):
     monkeypatch.delenv("NBTRACK_NOTEBOOK", raising=False)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     monkeypatch.chdir(tmp_path)
+    shell.history_manager.reset()  # a fresh session: earlier tests' cells are not this test's
     with extension_loaded(shell):
         yield shell
 

@@ -8,6 +8,7 @@ import pytest
 
 import nbtrack
 from nbtrack import magics
+from nbtrack._durations import format_duration
 from nbtrack.entities import RunStatus
 
 from .conftest import all_runs, python_env
@@ -102,26 +103,28 @@ def make_run(client, name, status, metrics):
 
 def test_summary_escapes_user_text_and_has_a_plain_twin(client):
     run = make_run(client, "<script>alert(1)</script>", RunStatus.FAILED, {"val loss": 0.123456})
-    bundle = magics.summary_bundle(run, "<exp & co>", 1.5)
+    bundle = magics.summary_bundle(run, "<exp & co>")
     assert set(bundle) == {"text/plain", "text/html"}
     html = bundle["text/html"]
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;exp &amp; co&gt;" in html
     assert "val loss" in html and "0.1235" in html and "FAILED" in html
     plain = bundle["text/plain"]
     assert "<script>alert(1)</script>" in plain and run.info.run_id in plain
-    assert "FAILED in 1.50 s" in plain and "val loss=0.1235" in plain
+    shown = format_duration(run.info.end_time - run.info.start_time)
+    assert f"FAILED in {shown}" in plain and "val loss=0.1235" in plain
 
 
 def test_summary_shows_a_bounded_number_of_metrics(client):
     run = make_run(client, "many", RunStatus.FINISHED, {f"m{i}": i for i in range(20)})
-    plain = magics.summary_bundle(run, "e", 0.1)["text/plain"]
+    plain = magics.summary_bundle(run, "e")["text/plain"]
     assert plain.count("=") == magics.SUMMARY_METRICS and "(+12 more)" in plain
 
 
 def test_summary_without_metrics(client):
     run = make_run(client, "quiet", RunStatus.KILLED, {})
-    bundle = magics.summary_bundle(run, "e", 0.0)
-    assert bundle["text/plain"].endswith("KILLED in 0.00 s") and "KILLED" in bundle["text/html"]
+    bundle = magics.summary_bundle(run, "e")
+    shown = format_duration(run.info.end_time - run.info.start_time)
+    assert bundle["text/plain"].endswith(f"KILLED in {shown}") and "KILLED" in bundle["text/html"]
 
 
 @pytest.mark.parametrize("raw, value", [("0.1", 0.1), ("[1, 2]", [1, 2]), ("'a b'", "a b"),
