@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import queue
+import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -14,6 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 KERNEL = "python3"
 TIMEOUT_S = 120
+# Starting a kernel on a loaded 2-core machine can take tens of seconds: wait generously, and
+# on a real reply, never on heartbeats.
+KERNEL_READY_S = 180
 
 
 @pytest.fixture
@@ -42,9 +48,42 @@ def notebook(*sources: str) -> nbformat.NotebookNode:
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, allow_errors: bool = False) -> nbformat.NotebookNode:
     """Execute ``nb`` in a fresh kernel whose working directory is ``cwd``."""
-    NotebookClient(nb, kernel_name=KERNEL, timeout=TIMEOUT_S, allow_errors=allow_errors,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(nb, kernel_name=KERNEL, timeout=TIMEOUT_S, startup_timeout=KERNEL_READY_S,
+                   allow_errors=allow_errors, resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
+
+
+def wait_until_replying(kc: Any, timeout: float = KERNEL_READY_S) -> dict[str, Any]:
+    """Block until the kernel answers a ``kernel_info_request``; returns the reply.
+
+    A client built from a connection file has no process to poll, and its ``wait_for_ready``
+    takes missed heartbeats for a dead kernel, which a busy machine produces. A reply on the
+    shell channel is proof of life. A request sent before the kernel's sockets were up may be
+    dropped, so it is sent again every few seconds.
+    """
+    deadline = time.monotonic() + timeout
+    kc.kernel_info()
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"the kernel did not answer kernel_info within {timeout} s")
+        try:
+            reply = kc.get_shell_msg(timeout=min(remaining, 5.0))
+        except queue.Empty:
+            kc.kernel_info()
+            continue
+        if reply["msg_type"] == "kernel_info_reply":
+            _drain(kc.get_iopub_msg)
+            return reply
+
+
+def _drain(get: Any) -> None:
+    """Drop the messages already waiting on a channel (startup status and stream noise)."""
+    while True:
+        try:
+            get(timeout=0.2)
+        except queue.Empty:
+            return
 
 
 def output_text(cell: nbformat.NotebookNode) -> str:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from jupyter_client import BlockingKernelClient
 
-from .conftest import runs_by_name
+from .conftest import KERNEL_READY_S, runs_by_name, wait_until_replying
 
 TOKEN = "nbtrack-test-token"
-WAIT_S = 60
+WAIT_S = 120
 
 
 def free_port() -> int:
@@ -95,12 +95,12 @@ def test_kernel_finds_its_notebook_via_env_and_via_the_sessions_api(server, clie
         "path": "project/train.ipynb", "name": "train.ipynb", "type": "notebook",
         "kernel": {"name": "python3"}})
     connection = runtime / f"kernel-{session['kernel']['id']}.json"
-    wait_for(connection.exists, "the kernel connection file")
+    wait_for(connection.exists, "the kernel connection file", KERNEL_READY_S)
     kc = BlockingKernelClient(connection_file=str(connection))
     kc.load_connection_file()
     kc.start_channels()
     try:
-        kc.wait_for_ready(timeout=WAIT_S)
+        wait_until_replying(kc)
         expected = str(root / "project" / "train.ipynb")
         seen = run_in_kernel(kc, "import os; print(os.environ.get('JPY_SESSION_NAME'))").strip()
         assert seen == expected  # what JupyterLab's server hands the kernel

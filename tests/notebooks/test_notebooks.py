@@ -5,7 +5,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 
 import nbformat
 import pytest
@@ -15,7 +14,6 @@ import nbtrack
 from .conftest import NOTEBOOKS, TIMEOUT_S, execute, runs_by_name
 
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
-BUDGET_S = 30.0
 
 
 def test_the_notebooks_folder_is_not_empty():
@@ -42,14 +40,11 @@ def test_notebook_runs_headless_and_records_runs(path, store_uri, tmp_path):
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit no outputs"
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
-    started = time.monotonic()
     execute(nb, tmp_path)
-    elapsed = time.monotonic() - started
     [line] = [ln for ln in nb.cells[-1].outputs[0].text.splitlines() if ln.startswith("NBTRACK-PROBE")]
     report = json.loads(line.split(" ", 1)[1])
     assert report["runs"] > 0, f"{path.name} recorded no runs"
     assert report["running"] == [] and not report["active"], f"{path.name} left runs open"
-    assert elapsed < BUDGET_S, f"{path.name} took {elapsed:.1f} s"
 
 
 @pytest.mark.parametrize("name", ["quickstart", "sklearn-sweep"])
