@@ -60,6 +60,8 @@ class RestoreMagics(Magics):
     @argument("run", help="Run id, unique id prefix (6+ characters) or run name.")
     @argument("-p", "--all-params", action="store_true",
               help="Assign every logged param that is a valid name, not only notebook variables.")
+    @argument("--print", dest="print_only", action="store_true",
+              help="Print the code instead of putting it in the next cell (consoles, headless runs).")
     @line_magic
     def track_restore(self, line: str) -> None:
         """Put a past run's code into the next cell, ready to run again.
@@ -71,6 +73,7 @@ class RestoreMagics(Magics):
 
             %track_restore 3f9a1c        # unique id prefix, full id, or run name
             %track_restore best-run -p   # also assign every other logged param
+            %track_restore best-run --print   # show the code here instead
 
         A sweep run comes back as its ``%%track_sweep`` cell. Everything is read from the
         store, so this works from a fresh kernel.
@@ -79,6 +82,9 @@ class RestoreMagics(Magics):
         client = nbtrack.TrackingClient()
         run = find_run(client, args.run)
         text = restore_text(load_provenance(client, run), args.all_params)
+        if args.print_only:
+            print(text, end="")
+            return
         assert self.shell is not None
         self.shell.set_next_input(text, replace=False)
         print(f"nbtrack: the code of run {run.info.run_name!r} ({run.info.run_id}) is in the next cell.")
