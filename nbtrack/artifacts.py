@@ -267,6 +267,9 @@ class ArtifactsMixin:
 
     def _artifact_repo(self, run_id: str, write: bool = False) -> ArtifactRepository:
         run: Run = self._active_run(run_id) if write else self.get_run(run_id)  # type: ignore[attr-defined]
+        remote = getattr(self._store, "artifact_repository", None)  # type: ignore[attr-defined]
+        if remote is not None:  # a server's store: its artifacts go through MLflow's client
+            return remote(run)
         return ArtifactRepository(local_path_from_uri(run.info.artifact_uri))
 
     def log_artifact(

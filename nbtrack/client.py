@@ -30,17 +30,17 @@ __all__ = ["TrackingClient", "add_metric_listener", "get_tracking_uri", "set_tra
 # ---------------------------------------------------------------------------------------
 _tracking_uri: str | None = None
 
-_SERVER_SCHEMES = ("http://", "https://", "databricks")
+_UNSUPPORTED_SCHEMES = ("databricks",)
 
 
 def _canonical_uri(uri: Any) -> str:
-    """Canonical store URI; server URIs get an error that says nbtrack has no server."""
+    """Canonical store URI; ``http(s)://`` is an MLflow tracking server, Databricks is refused."""
     raw = os.fspath(uri) if isinstance(uri, os.PathLike) else uri
-    if isinstance(raw, str) and raw.strip().lower().startswith(_SERVER_SCHEMES):
+    if isinstance(raw, str) and raw.strip().lower().startswith(_UNSUPPORTED_SCHEMES):
         raise InvalidParameterError(
-            f"Tracking URI {raw!r} points at a tracking server, but nbtrack has no server: it "
-            "keeps runs in local files. Use a folder path (default ./nbtrack-store), "
-            "'tinydb:///abs/path' or 'memory:'."
+            f"Tracking URI {raw!r} points at Databricks, which nbtrack does not support. Use a "
+            "folder path (default ./nbtrack-store), 'tinydb:///abs/path', 'memory:' or an MLflow "
+            "tracking server 'http(s)://host:port'."
         )
     if not isinstance(raw, str):
         raise InvalidParameterError(
@@ -73,7 +73,8 @@ class TrackingClient(ExperimentsMixin, RunsMixin, ArtifactsMixin, RegistryMixin)
     tracking_uri : str or path-like, optional
         Store location: a folder path, ``tinydb:///abs/path`` or ``memory:<name>``. Defaults to
         :func:`nbtrack.get_tracking_uri` (``set_tracking_uri``, else ``$NBTRACK_TRACKING_URI``,
-        else ``./nbtrack-store``). ``http(s)://`` URIs are rejected: nbtrack has no server.
+        else ``./nbtrack-store``). ``http(s)://host:port`` is an MLflow tracking server (needs
+        the extra ``nbtrack[mlflow]``).
 
     Notes
     -----

@@ -212,6 +212,10 @@ class RegistryMixin:
 
         return self._store.update_registry(apply)
 
+    def _store_is_remote(self) -> bool:
+        """True for an MLflow server's store, whose model files are not on this machine."""
+        return getattr(self._store, "artifact_repository", None) is not None
+
     def _registered_source(self, model_uri: str) -> tuple[str, str | None]:
         """Artifact location and run id of the model a URI names; checks it is a logged model."""
         parsed = parse_model_uri(model_uri)
@@ -219,6 +223,8 @@ class RegistryMixin:
             version = self._resolve_version(parsed)
             return version.source, version.run_id
         run = self.get_run(parsed.run_id)
+        if self._store_is_remote():
+            return f"{run.info.artifact_uri.rstrip('/')}/{parsed.path}", run.info.run_id
         try:
             read_manifest(_run_folder(run, parsed.path))
         except ArtifactNotFoundError:
@@ -349,6 +355,8 @@ class RegistryMixin:
             return self._registered_source(source)
         if not isinstance(source, str) or not source:
             raise InvalidParameterError(f"Model version source must be a non-empty string, got {source!r}")
+        if self._store_is_remote():
+            return source, None  # the tracking server checks sources in its own artifact store
         read_manifest(local_path(source))
         return source, None
 

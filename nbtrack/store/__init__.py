@@ -19,15 +19,15 @@ from .docstore import DocStore
 from .documents import FileDocuments, MemoryDocuments
 
 __all__ = [
-    "Store",
-    "TinyDBStore",
-    "MemoryStore",
-    "open_store",
-    "resolve_uri",
-    "default_uri",
-    "flush_all",
     "DEFAULT_EXPERIMENT_ID",
     "DEFAULT_EXPERIMENT_NAME",
+    "MemoryStore",
+    "Store",
+    "TinyDBStore",
+    "default_uri",
+    "flush_all",
+    "open_store",
+    "resolve_uri",
 ]
 
 ENV_URI = "NBTRACK_TRACKING_URI"
@@ -58,7 +58,8 @@ def default_uri() -> str:
 
 
 def resolve_uri(uri: str | os.PathLike[str] | None = None) -> str:
-    """Canonical form of a tracking URI: ``memory:<name>`` or ``tinydb:///absolute/path``."""
+    """Canonical form of a tracking URI: ``memory:<name>``, ``tinydb:///absolute/path`` or
+    ``http(s)://host:port`` (an MLflow tracking server)."""
     raw = os.fspath(uri) if uri is not None else default_uri()
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidParameterError(f"Tracking URI must be a non-empty string or path, got {uri!r}")
@@ -70,12 +71,16 @@ def resolve_uri(uri: str | os.PathLike[str] | None = None) -> str:
             f"Tracking URI {raw!r} needs the MLflow team backend, which is not installed in this "
             "version; use a local path, 'tinydb:///abs/path' or 'memory:'"
         )
+    if raw.lower().startswith(_SERVER_SCHEMES):
+        from .mlflow._connection import canonical_server_uri  # no MLflow import here
+
+        return canonical_server_uri(raw)
     if "://" in raw:
         parsed = urlparse(raw)
         if parsed.scheme not in ("tinydb", "file"):
             raise NbtrackError(
-                f"Tracking URI {raw!r} is not supported: nbtrack has no tracking server. Use a local "
-                "path, 'tinydb:///abs/path' or 'memory:' (every store is a local folder)"
+                f"Tracking URI {raw!r} is not supported. Use a local path, 'tinydb:///abs/path', "
+                "'memory:' or an MLflow tracking server 'http(s)://host:port'"
             )
         if parsed.netloc not in ("", "localhost"):
             raise InvalidParameterError(
@@ -86,7 +91,8 @@ def resolve_uri(uri: str | os.PathLike[str] | None = None) -> str:
     return f"tinydb://{Path(raw).expanduser().resolve()}"
 
 
-_stores: dict[str, DocStore] = {}
+_SERVER_SCHEMES = ("http://", "https://")
+_stores: dict[str, Store] = {}
 _stores_lock = threading.Lock()
 
 
@@ -99,13 +105,21 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_lock_in_child)
 
 
-def open_store(uri: str | os.PathLike[str] | None = None) -> DocStore:
-    """The shared store for ``uri`` (default: ``$NBTRACK_TRACKING_URI`` or ``./nbtrack-store``)."""
+def open_store(uri: str | os.PathLike[str] | None = None) -> Store:
+    """The shared store for ``uri`` (default: ``$NBTRACK_TRACKING_URI`` or ``./nbtrack-store``).
+
+    ``http(s)://`` URIs open an :class:`~nbtrack.store.mlflow.MlflowStore`, importing MLflow's
+    client library then (the optional extra ``nbtrack[mlflow]``).
+    """
     key = resolve_uri(uri)
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            if key.startswith("memory:"):
+            if key.startswith(_SERVER_SCHEMES):
+                from .mlflow import MlflowStore
+
+                store = MlflowStore(key)
+            elif key.startswith("memory:"):
                 store = MemoryStore(key[len("memory:"):])
             else:
                 store = TinyDBStore(key[len("tinydb://"):])

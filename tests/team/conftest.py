@@ -1,0 +1,85 @@
+"""Fixtures for the team path: one real MLflow tracking server for the whole run (sqlite
+backend), a second one on PostgreSQL started on demand, and fresh experiments on them."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+import nbtrack
+from nbtrack import fluent
+
+pytest.importorskip("mlflow", reason="the team path needs the extra nbtrack[mlflow] (mlflow-skinny)")
+
+_spec = importlib.util.spec_from_file_location("_team_servers", Path(__file__).with_name("_servers.py"))
+servers = importlib.util.module_from_spec(_spec)
+sys.modules["_team_servers"] = servers
+_spec.loader.exec_module(servers)
+
+
+def _start_or_fail(tmp: Path) -> servers.MlflowServer:
+    if servers.mlflow_executable() is None:
+        pytest.fail("no mlflow server: .ci/setup creates .ci/venvs/mlflow-server (or set $NBTRACK_MLFLOW_SERVER)")
+    return servers.start_sqlite_server(tmp)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    """A real ``mlflow server`` on 127.0.0.1 (sqlite, artifacts in tmp), shared by the test run."""
+    server = _start_or_fail(tmp_path_factory.mktemp("mlflow-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """An MLflow server whose backend store is a throwaway PostgreSQL cluster."""
+    try:
+        pg = servers.Postgres(tmp_path_factory.mktemp("pg") / "data").start()
+    except (OSError, servers.subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        pytest.skip(f"PostgreSQL cannot start here: {exc} {detail.decode(errors='replace')[-300:]}")
+    tmp = tmp_path_factory.mktemp("mlflow-pg")
+    server = servers.MlflowServer(servers.mlflow_executable() or "", pg.uri, tmp / "artifacts", tmp / "server.log")
+    try:
+        server.start()
+    except RuntimeError:
+        pg.stop()
+        raise
+    yield server
+    server.stop()
+    pg.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_server(request):
+    """Each server configuration in turn."""
+    return request.getfixturevalue("mlflow_server" if request.param == "sqlite" else "postgres_server")
+
+
+@pytest.fixture
+def server_uri(mlflow_server):
+    """The shared server set as the fluent tracking URI; each test gets its own experiment."""
+    nbtrack.set_tracking_uri(mlflow_server.uri)
+    nbtrack.set_experiment(f"test-{uuid.uuid4().hex[:12]}")
+    yield mlflow_server.uri
+    fluent._reset()
+
+
+@pytest.fixture
+def mlflow_client(mlflow_server):
+    """MLflow's own client on the shared server: the reference reader."""
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(mlflow_server.uri)
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A server of this test's own, to stop and restart."""
+    server = _start_or_fail(tmp_path / "own-server")
+    yield server
+    server.stop()
