@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...entities import Experiment, Metric, Run, RunData, RunInfo
+from ...history import MetricHistory
 
 
 def experiment(exp: Any) -> Experiment:
@@ -38,3 +39,8 @@ def run(r: Any) -> Run:
 
 def metric(m: Any) -> Metric:
     return Metric(key=m.key, value=m.value, timestamp=m.timestamp, step=m.step)
+
+
+def history(key: str, metrics: list[Any]) -> MetricHistory:
+    """MLflow's list of points as our column-wise history."""
+    return MetricHistory(key, [m.step for m in metrics], [m.value for m in metrics], [m.timestamp for m in metrics])

@@ -23,6 +23,7 @@ from ...errors import (
     RunNotFoundError,
     RunStateError,
 )
+from ...history import MetricHistory
 from . import _connection as conn
 from . import _convert
 from ._artifacts import RemoteArtifactRepository
@@ -236,11 +237,11 @@ class MlflowStore:
             raise InvalidParameterError(f"Run {run_id} has no tag {key!r} to delete")
         self._call(f"deleting a tag of run {run_id}", self._client.delete_tag, run_id, key)
 
-    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+    def get_metric_history(self, run_id: str, key: str) -> MetricHistory:
         self._flush_run_quietly(run_id)
         self._get_mlflow_run(run_id)
         history = self._call(f"reading metric {key!r} of run {run_id}", self._client.get_metric_history, run_id, key)
-        return [_convert.metric(m) for m in history]
+        return _convert.history(key, history)
 
     def list_runs(self, experiment_ids: Sequence[str]) -> list[Run]:
         from mlflow.entities import ViewType
@@ -271,8 +272,8 @@ class MlflowStore:
     def _server_history(self, run_id: str, key: str) -> list[tuple[float, int, int]]:
         return [(m.value, m.timestamp, m.step) for m in self._client.get_metric_history(run_id, key)]
 
-    def flush(self) -> None:
-        self._shipper.flush()
+    def flush(self, run_id: str | None = None) -> None:
+        self._shipper.flush(run_id)
 
     def _flush_quietly(self) -> None:
         """Before a read: ship what is buffered; a failure is kept for the next write call."""
