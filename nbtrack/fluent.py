@@ -15,9 +15,9 @@ import os
 import threading
 from typing import Any, Mapping, Sequence
 
-from ._checks import check_status, check_tags
-from ._run_defaults import USER_TAG, current_user
-from ._search_runs import collect_runs, experiment_ids_for, runs_to_frame
+from .client.checks import check_status, check_tags
+from .client.run_defaults import USER_TAG, current_user
+from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
 from ._validation import validate_id, validate_name, validate_timestamp
 from .client import TrackingClient, get_tracking_uri
 from .client import set_tracking_uri as _set_default_uri

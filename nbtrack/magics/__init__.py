@@ -4,40 +4,30 @@ One module per job: :mod:`._tracking` holds ``TrackingMagics`` (``%%track_run``,
 ``%log_params``...), :mod:`._cell` opens and closes a tracked cell's run, :mod:`._args` turns
 magic lines into checked values and :mod:`._summary` renders the end-of-run summary;
 :mod:`._sweep` holds ``%%track_sweep``, :mod:`._restore` and :mod:`._diff` give back and compare
-past runs (``%track_restore``, ``%track_diff``). This module registers them with the shell (the panel magics of :mod:`nbtrack.panel_magics` too).
+past runs (``%track_restore``, ``%track_diff``) and :mod:`.panels` shows the notebook panels.
+This module registers them with the shell.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
-# Importable from ``nbtrack.magics`` as before the module became a package.
+# The argument and summary helpers are part of ``nbtrack.magics``'s importable surface.
 from ._args import RunRequest, parse_args, parse_pairs, parse_value, split_line  # noqa: F401
 from ._summary import SUMMARY_METRICS, error_text, metrics_text, summary_bundle  # noqa: F401
 from ._diff import DiffMagics
 from ._restore import RestoreMagics
 from ._sweep import SweepMagics
 from ._tracking import TrackingMagics
+from .panels import PanelMagics
 
 __all__ = ["TrackingMagics", "load_ipython_extension", "unload_ipython_extension"]
 
 _EVENTS = ("pre_run_cell", "post_run_cell")
-_OWN_CLASSES = ("SweepMagics", "RestoreMagics", "DiffMagics")  # removed with TrackingMagics
-_PANEL_MODULE = f"{__name__.rpartition('.')[0]}.panel_magics"
+_OWN_CLASSES = ("SweepMagics", "RestoreMagics", "DiffMagics", "PanelMagics")
 
 
 def _magic_classes() -> list[type]:
-    classes: list[type] = [TrackingMagics, SweepMagics, RestoreMagics, DiffMagics]
-    try:
-        from ..panel_magics import PanelMagics
-    except ModuleNotFoundError as exc:
-        if exc.name != _PANEL_MODULE:
-            warnings.warn(f"nbtrack panel magics are unavailable: {exc}", stacklevel=3)
-    except ImportError as exc:
-        warnings.warn(f"nbtrack panel magics are unavailable: {exc}", stacklevel=3)
-    else:
-        classes.append(PanelMagics)
-    return classes
+    return [TrackingMagics, SweepMagics, RestoreMagics, DiffMagics, PanelMagics]
 
 
 def load_ipython_extension(ip: Any) -> None:
@@ -65,7 +55,7 @@ def unload_ipython_extension(ip: Any) -> None:
             ip.events.unregister(event, getattr(magics, event))
     if magics.await_transform in ip.input_transformers_cleanup:
         ip.input_transformers_cleanup.remove(magics.await_transform)
-    for name in [n for n in ("TrackingMagics", *_OWN_CLASSES, "PanelMagics") if n in registry]:
+    for name in [n for n in ("TrackingMagics", *_OWN_CLASSES) if n in registry]:
         owner = registry.pop(name)
         _remove_magics_of(ip, owner)
 

@@ -7,7 +7,7 @@ import pytest
 
 from nbtrack.entities import Experiment, Run, RunData, RunInfo
 from nbtrack.errors import InvalidFilterError, InvalidParameterError
-from nbtrack.filters import (
+from nbtrack.search.schemas import (
     filter_experiments,
     filter_runs,
     parse_filter,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from nbtrack.entities import Experiment, Run, RunData, RunInfo
 from nbtrack.errors import InvalidFilterError
-from nbtrack.filters import (
+from nbtrack.search.schemas import (
     filter_experiments,
     filter_runs,
     parse_filter,

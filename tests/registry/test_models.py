@@ -15,7 +15,7 @@ from nbtrack.errors import (
     InvalidParameterError,
     ModelIntegrityError,
 )
-from nbtrack.models import (
+from nbtrack.client.registry.models import (
     MANIFEST_NAME,
     ModelsUri,
     RunsUri,

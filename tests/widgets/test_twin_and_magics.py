@@ -125,7 +125,7 @@ def test_magic_usage_errors(ip, experiment_id, line, match):
 def test_importing_the_package_and_the_magics_does_not_load_widget_libraries():
     code = (
         "import sys, nbtrack, nbtrack.widgets, nbtrack.widgets.static, nbtrack.widgets.charts, "
-        "nbtrack.widgets.run_table, nbtrack.panel_magics\n"
+        "nbtrack.widgets.run_table, nbtrack.magics.panels\n"
         "bad = [m for m in ('ipywidgets', 'bqplot', 'numpy') if m in sys.modules]\n"
         "print(bad)\n"
     )

@@ -1,6 +1,6 @@
 """The model registry as client methods: log, register, version, promote, alias and load models.
 
-``TrackingClient`` inherits :class:`RegistryMixin`. The rules live in ``_registry_state`` (pure
+``TrackingClient`` inherits :class:`RegistryMixin`. The rules live in :mod:`nbtrack.registry.rules` (pure
 functions on the registry dict); every change runs inside ``self._store.update_registry(fn)``,
 under the store's cross-process lock, so two kernels promoting at once lose nothing, and every
 change appends an audit event (who, where, when, before, after).
@@ -15,20 +15,20 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
-from . import _registry_state as rs
-from ._paging import PagedList, page, query_hash
-from ._registry_search import (
+from ...registry import rules as rs
+from ...search.paging import PagedList, page, query_hash
+from ...search.registry_search import (
     MODEL_FIELDS,
     MODEL_ORDER_KEYS,
     VERSION_FIELDS,
     VERSION_ORDER_KEYS,
     search,
 )
-from ._validation import validate_max_results
-from .artifacts import ArtifactRepository, local_path_from_uri
-from .entities import AuditEvent, FileInfo, ModelVersion, RegisteredModel, Run
-from .errors import ArtifactNotFoundError, InvalidParameterError, RegisteredModelAlreadyExistsError
-from .models import (
+from ..._validation import validate_max_results
+from ...artifacts import ArtifactRepository, local_path_from_uri
+from ...entities import AuditEvent, FileInfo, ModelVersion, RegisteredModel, Run
+from ...errors import ArtifactNotFoundError, InvalidParameterError, RegisteredModelAlreadyExistsError
+from ...registry.models import (
     ModelInfo,
     ModelsUri,
     RunsUri,
@@ -38,7 +38,7 @@ from .models import (
     read_manifest,
     save_model,
 )
-from .store.base import Store
+from ..artifacts import ArtifactsMixin
 
 __all__ = ["RegistryMixin", "ModelInfo", "STAGES"]
 
@@ -48,20 +48,15 @@ SEARCH_MODELS_MAX_RESULTS_DEFAULT = 100
 SEARCH_VERSIONS_MAX_RESULTS_DEFAULT = 10_000
 
 
-class RegistryMixin:
+class RegistryMixin(ArtifactsMixin):
     """Registry methods of :class:`nbtrack.TrackingClient` (MLflow ``MlflowClient`` names).
 
-    Needs ``self._store`` and the client's ``get_run``, ``log_artifacts`` and ``list_artifacts``.
+    Builds on the artifact verbs: a logged model is a folder of run artifacts.
     """
-
-    _store: Store
-    get_run: Callable[[str], Run]
-    log_artifacts: Callable[..., None]
-    list_artifacts: Callable[..., list[FileInfo]]
 
     # -- plumbing ------------------------------------------------------------------------
     def _change(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Apply one ``_registry_state`` mutation under the store lock, stamped with who/when."""
+        """Apply one registry-rule mutation under the store lock, stamped with who/when."""
         return self._store.update_registry(lambda state: fn(state, rs.Actor.now(), *args, **kwargs))
 
     def _registry(self) -> Mapping[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from time import time as _time
 from typing import Any, Iterable, Mapping, Sequence
 
-from . import _validation as v
-from ._checks import (
+from ... import _validation as v
+from ...checks import (
     check_entities,
     check_experiment_ids,
     check_metric,
@@ -14,23 +14,19 @@ from ._checks import (
     check_tags,
     check_view_type,
 )
-from ._experiments_api import SEARCH_MAX_RESULTS_DEFAULT
-from ._listeners import listeners, notify
-from ._paging import PagedList, page, query_hash
-from ._run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
-from .entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
-from .errors import RunStateError
-from .history import MetricHistory
-from .filters import filter_runs, parse_filter, sort_runs, validate_order_by
-from .store.base import Store
+from ..._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
+from ...listeners import listeners, notify
+from ...search.paging import PagedList, page, query_hash
+from ...run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
+from ...entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
+from ...history import MetricHistory
+from ...search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
 
 __all__ = ["RunsMixin"]
 
 
-class RunsMixin:
-    """Runs, their params, metrics and tags, run search and stale runs; needs ``self._store``."""
-
-    _store: Store
+class RunsMixin(ClientBase):
+    """Runs, their params, metrics and tags, run search and stale runs."""
 
     def create_run(
         self,
@@ -71,26 +67,6 @@ class RunsMixin:
         tags[RUN_NAME_TAG] = v.validate_name(run_name, "Run name")
         user = tags.get(USER_TAG) or current_user()
         return self._store.create_run(experiment_id, run_name, start_time, tags, user_id=user)
-
-    def get_run(self, run_id: str) -> Run:
-        """Return a run with its params, tags and latest metrics.
-
-        Raises
-        ------
-        RunNotFoundError
-            If no run has this id.
-        """
-        return self._store.get_run(v.validate_id(run_id, "run id"))
-
-    def _active_run(self, run_id: str) -> Run:
-        """The run, or RunStateError if it is deleted (deleted runs take no writes)."""
-        run = self.get_run(run_id)
-        if run.info.lifecycle_stage != LifecycleStage.ACTIVE:
-            raise RunStateError(
-                f"Run {run.info.run_id} is deleted and cannot be changed; restore it with "
-                "restore_run() first"
-            )
-        return run
 
     def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
         """Change a run's status and/or name; the end time is left as it is (as in MLflow)."""

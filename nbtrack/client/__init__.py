@@ -4,24 +4,22 @@ Method names and semantics follow MLflow's ``MlflowClient`` so its users and its
 over. Every input is validated by the client (the store validates nothing); the fluent API in
 ``nbtrack.fluent`` is a thin layer over this class and points here for documentation.
 
-The verbs live in one mixin per theme, each documented there once (numpydoc):
-:mod:`nbtrack._experiments_api`, :mod:`nbtrack._runs_api`, :mod:`nbtrack.artifacts` and
-:mod:`nbtrack.registry`. This module composes them and keeps the process-wide default tracking
-URI; metric listeners live in :mod:`nbtrack._listeners` and are re-exported here.
+The verbs live in one group per theme over one explicit base (:mod:`._base`), each documented
+there once (numpydoc): :mod:`.experiments`, :mod:`.runs`, :mod:`.artifacts` and
+:mod:`.registry`. This module composes them and keeps the process-wide default tracking URI;
+metric listeners live in :mod:`.listeners` and are re-exported here.
 """
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from ._experiments_api import SEARCH_MAX_RESULTS_DEFAULT, ExperimentsMixin  # noqa: F401
-from ._listeners import add_metric_listener
-from ._run_defaults import RUN_NAME_TAG, USER_TAG, generate_run_name  # noqa: F401 - as before
-from ._runs_api import RunsMixin
-from .artifacts import ArtifactsMixin
-from .errors import InvalidParameterError
+from ..experiments import ExperimentsMixin
+from ..listeners import add_metric_listener
+from ..runs import RunsMixin
+from ...errors import InvalidParameterError
 from .registry import RegistryMixin
-from .store import default_uri, open_store, resolve_uri
+from ...store import default_uri, open_store, resolve_uri
 
 __all__ = ["TrackingClient", "add_metric_listener", "get_tracking_uri", "set_tracking_uri"]
 
@@ -65,7 +63,7 @@ def get_tracking_uri() -> str:
     return _canonical_uri(default_uri())
 
 
-class TrackingClient(ExperimentsMixin, RunsMixin, ArtifactsMixin, RegistryMixin):
+class TrackingClient(ExperimentsMixin, RunsMixin, RegistryMixin):
     """Client for an nbtrack store: experiments, runs, metrics, artifacts and the registry.
 
     Parameters

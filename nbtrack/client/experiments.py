@@ -4,24 +4,20 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping, Sequence
 
-from . import _validation as v
-from ._checks import check_artifact_location, check_tags, check_view_type
-from ._paging import PagedList, page, query_hash
-from .entities import Experiment, LifecycleStage, ViewType
-from .errors import InvalidParameterError
-from .filters import filter_experiments, sort_experiments, validate_experiment_order_by
-from .store import DEFAULT_EXPERIMENT_ID
-from .store.base import Store
+from ... import _validation as v
+from ..checks import check_artifact_location, check_tags, check_view_type
+from ...search.paging import PagedList, page, query_hash
+from ...entities import Experiment, LifecycleStage, ViewType
+from ...errors import InvalidParameterError
+from ...search.schemas import filter_experiments, sort_experiments, validate_experiment_order_by
+from ...store import DEFAULT_EXPERIMENT_ID
+from .._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
 
-__all__ = ["ExperimentsMixin", "SEARCH_MAX_RESULTS_DEFAULT"]
-
-SEARCH_MAX_RESULTS_DEFAULT = 1000
+__all__ = ["ExperimentsMixin"]
 
 
-class ExperimentsMixin:
-    """Create, find, search, rename, delete and restore experiments; needs ``self._store``."""
-
-    _store: Store
+class ExperimentsMixin(ClientBase):
+    """Create, find, search, rename, delete and restore experiments."""
 
     def create_experiment(
         self,

@@ -2,7 +2,7 @@
 
 ``filter_runs(runs, "metrics.acc > 0.9 AND params.model = 'rf'")`` keeps the runs that match;
 ``sort_runs(runs, ["metrics.acc DESC", "start_time"])`` orders them. The grammar and its
-parser live in :mod:`nbtrack._filter_parser`; this module says what names mean for runs
+parser live in :mod:`nbtrack.search.grammar`; this module says what names mean for runs
 and experiments and applies parsed filters and orderings.
 
 Semantics worth knowing:
@@ -22,7 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from nbtrack._filter_parser import Expr, Field, Schema, parse_expression, parse_order_clause
+from nbtrack.search.grammar import Expr, Field, Schema, parse_expression, parse_order_clause
 from nbtrack.entities import Experiment, Run
 from nbtrack.errors import InvalidFilterError
 
