@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import InvalidParameterError, NoActiveRunError
-from .client.registry.models import ModelInfo
+from .registry.models import ModelInfo
 
 __all__ = ["log_model", "load_model", "FLAVOR_NAME"]
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..experiments import ExperimentsMixin
-from ..listeners import add_metric_listener
-from ..runs import RunsMixin
-from ...errors import InvalidParameterError
+from .experiments import ExperimentsMixin
+from .listeners import add_metric_listener
+from .runs import RunsMixin
+from ..errors import InvalidParameterError
 from .registry import RegistryMixin
-from ...store import default_uri, open_store, resolve_uri
+from ..store import default_uri, open_store, resolve_uri
 
 __all__ = ["TrackingClient", "add_metric_listener", "get_tracking_uri", "set_tracking_uri"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable, Mapping
 
-from ... import _validation as v
-from ...artifacts import local_path_from_uri
-from ...entities import Metric, Param, RunStatus, ViewType
-from ...errors import InvalidParameterError, ParamConflictError
+from .. import _validation as v
+from ..artifacts import local_path_from_uri
+from ..entities import Metric, Param, RunStatus, ViewType
+from ..errors import InvalidParameterError, ParamConflictError
 
 
 def check_tags(tags: Mapping[str, Any] | None, what: str = "tags") -> dict[str, str]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping, Sequence
 
-from ... import _validation as v
-from ..checks import check_artifact_location, check_tags, check_view_type
-from ...search.paging import PagedList, page, query_hash
-from ...entities import Experiment, LifecycleStage, ViewType
-from ...errors import InvalidParameterError
-from ...search.schemas import filter_experiments, sort_experiments, validate_experiment_order_by
-from ...store import DEFAULT_EXPERIMENT_ID
-from .._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
+from .. import _validation as v
+from .checks import check_artifact_location, check_tags, check_view_type
+from ..search.paging import PagedList, page, query_hash
+from ..entities import Experiment, LifecycleStage, ViewType
+from ..errors import InvalidParameterError
+from ..search.schemas import filter_experiments, sort_experiments, validate_experiment_order_by
+from ..store import DEFAULT_EXPERIMENT_ID
+from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
 
 __all__ = ["ExperimentsMixin"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from ...entities import Metric
-from ...errors import InvalidParameterError
+from ..entities import Metric
+from ..errors import InvalidParameterError
 
 # Logged under the public module users know (and may configure), as before the client split.
 log = logging.getLogger("nbtrack.client")

@@ -15,20 +15,20 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
-from ...registry import rules as rs
-from ...search.paging import PagedList, page, query_hash
-from ...search.registry_search import (
+from ..registry import rules as rs
+from ..search.paging import PagedList, page, query_hash
+from ..search.registry_search import (
     MODEL_FIELDS,
     MODEL_ORDER_KEYS,
     VERSION_FIELDS,
     VERSION_ORDER_KEYS,
     search,
 )
-from ..._validation import validate_max_results
-from ...artifacts import ArtifactRepository, local_path_from_uri
-from ...entities import AuditEvent, FileInfo, ModelVersion, RegisteredModel, Run
-from ...errors import ArtifactNotFoundError, InvalidParameterError, RegisteredModelAlreadyExistsError
-from ...registry.models import (
+from .._validation import validate_max_results
+from ..artifacts import ArtifactRepository, local_path_from_uri
+from ..entities import AuditEvent, FileInfo, ModelVersion, RegisteredModel, Run
+from ..errors import ArtifactNotFoundError, InvalidParameterError, RegisteredModelAlreadyExistsError
+from ..registry.models import (
     ModelInfo,
     ModelsUri,
     RunsUri,
@@ -38,7 +38,7 @@ from ...registry.models import (
     read_manifest,
     save_model,
 )
-from ..artifacts import ArtifactsMixin
+from .artifacts import ArtifactsMixin
 
 __all__ = ["RegistryMixin", "ModelInfo", "STAGES"]
 

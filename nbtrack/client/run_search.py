@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..checks import check_experiment_ids
-from ...entities import Run, ViewType
-from ...errors import InvalidParameterError
+from .checks import check_experiment_ids
+from ..entities import Run, ViewType
+from ..errors import InvalidParameterError
 
 if TYPE_CHECKING:
-    from .. import TrackingClient
+    from . import TrackingClient
 
 PAGE_LIMIT = 50_000  # the client's largest page
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from time import time as _time
 from typing import Any, Iterable, Mapping, Sequence
 
-from ... import _validation as v
-from ...checks import (
+from .. import _validation as v
+from .checks import (
     check_entities,
     check_experiment_ids,
     check_metric,
@@ -14,13 +14,13 @@ from ...checks import (
     check_tags,
     check_view_type,
 )
-from ..._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
-from ...listeners import listeners, notify
-from ...search.paging import PagedList, page, query_hash
-from ...run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
-from ...entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
-from ...history import MetricHistory
-from ...search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
+from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
+from .listeners import listeners, notify
+from ..search.paging import PagedList, page, query_hash
+from .run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
+from ..entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
+from ..history import MetricHistory
+from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
 
 __all__ = ["RunsMixin"]
 

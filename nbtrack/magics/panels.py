@@ -13,7 +13,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
-from ...errors import NbtrackError
+from ..errors import NbtrackError
 
 __all__ = ["PanelMagics"]
 
@@ -54,7 +54,7 @@ class PanelMagics(Magics):
             %nbtrack_browse "my experiment" --page-size 100
         """
         args = _parse(self.nbtrack_browse, line)
-        from ...widgets import ExperimentBrowser
+        from ..widgets import ExperimentBrowser
 
         _show(lambda: ExperimentBrowser(experiment=args.experiment, page_size=args.page_size))
 
@@ -72,7 +72,7 @@ class PanelMagics(Magics):
         if len(args.run_ids) < 2:
             raise UsageError("%nbtrack_compare needs at least two run ids, e.g. "
                              "%nbtrack_compare RUN_ID_1 RUN_ID_2")
-        from ...widgets import RunComparison
+        from ..widgets import RunComparison
 
         _show(lambda: RunComparison(args.run_ids))
 
@@ -88,6 +88,6 @@ class PanelMagics(Magics):
             %nbtrack_registry iris-classifier
         """
         args = _parse(self.nbtrack_registry, line)
-        from ...widgets import RegistryPanel
+        from ..widgets import RegistryPanel
 
         _show(lambda: RegistryPanel(model=args.model))

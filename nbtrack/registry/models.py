@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..._validation import now_ms
-from ...errors import ArtifactNotFoundError, InvalidModelUriError, InvalidParameterError, ModelIntegrityError
+from .._validation import now_ms
+from ..errors import ArtifactNotFoundError, InvalidModelUriError, InvalidParameterError, ModelIntegrityError
 
 __all__ = [
     "MANIFEST_NAME",

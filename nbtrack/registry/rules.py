@@ -22,9 +22,9 @@ import socket
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
-from ..._validation import now_ms, validate_key, validate_name, validate_tag_value
-from ...entities import AuditEvent, ModelVersion, RegisteredModel
-from ...errors import (
+from .._validation import now_ms, validate_key, validate_name, validate_tag_value
+from ..entities import AuditEvent, ModelVersion, RegisteredModel
+from ..errors import (
     InvalidParameterError,
     ModelVersionNotFoundError,
     RegisteredModelAlreadyExistsError,

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any, Iterable, Sequence, TypeVar
 
-from ...errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
 __all__ = ["PagedList", "query_hash", "page"]
 

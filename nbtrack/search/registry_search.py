@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from ...errors import InvalidFilterError, InvalidParameterError
+from ..errors import InvalidFilterError, InvalidParameterError
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from nbtrack.errors import (
     RunNotFoundError,
     RunStateError,
 )
-from nbtrack.client.registry.models import MANIFEST_NAME
+from nbtrack.registry.models import MANIFEST_NAME
 
 
 class Doubler:

@@ -15,7 +15,7 @@ from nbtrack.errors import (
     InvalidParameterError,
     ModelIntegrityError,
 )
-from nbtrack.client.registry.models import (
+from nbtrack.registry.models import (
     MANIFEST_NAME,
     ModelsUri,
     RunsUri,

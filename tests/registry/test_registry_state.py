@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from nbtrack.client.registry import rules as rs
+from nbtrack.registry import rules as rs
 from nbtrack.errors import (
     InvalidParameterError,
     ModelVersionNotFoundError,
