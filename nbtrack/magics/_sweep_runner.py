@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +23,7 @@ import nbtrack
 
 from .. import capture
 from .._validation import MAX_PARAM_VALUE_LENGTH
+from ..client import add_metric_listener
 from ..entities import Metric, Param, Run, RunStatus
 from ..errors import RunPrunedError
 from ..provenance import SETTINGS_TAG, VARIABLES_TAG
@@ -36,6 +37,7 @@ from ._sweep_line import SweepRequest
 __all__ = ["ChildResult", "SweepRunner"]
 
 MAX_CHILD_NAME = 120
+LIVE_INTERVAL_S = 0.5  # least time between two redraws of the running child's row
 
 
 @dataclass
@@ -190,8 +192,9 @@ class SweepRunner:
         values = setting_values(self.req.spaces, coords)
         source = setting_source(self.req.spaces, coords)
         self.shell.user_ns.update(values)
-        run_id, _ = open_run(self.shell, self._child_request(index, values, source), self.cell,
-                             self.count)
+        request = self._child_request(index, values, source)
+        run_id, _ = open_run(self.shell, request, self.cell, self.count)
+        unwatch = self._watch(index, run_id, request.name or "", values)
         error: BaseException | None = None
         try:
             with settings.reporter(), compiled_as(self.shell, self.count):
@@ -200,6 +203,7 @@ class SweepRunner:
         except KeyboardInterrupt as exc:  # between the body and us
             error = exc
         finally:
+            unwatch()
             snap = capture.snapshot(notebook=False) if self.req.capture else None
             run = close_run(run_id, self.parent_id, error, snapshot=snap, summary=False)
         return ChildResult(index, run, values, error)
@@ -284,6 +288,26 @@ class SweepRunner:
         if table is not None and guarded(lambda: table.show() or True, "show the sweep table") is None:
             return None
         return table
+
+    def _watch(self, index: int, run_id: str, name: str, values: Mapping[str, Any]) -> Callable[[], None]:
+        """Show the child as RUNNING and its metrics as they are logged; returns the unwatcher."""
+        if self.table is None:
+            return lambda: None
+        from ..widgets.sweep_table import SweepRow
+
+        row = SweepRow(index, name, "RUNNING", dict(values))
+        guarded(lambda: self.table.set_row(row), "update the sweep table")
+        shown = [time.monotonic()]
+
+        def on_points(rid: str, points: Any) -> None:
+            if rid != run_id:
+                return
+            row.metrics.update((p.key, p.value) for p in points)
+            if time.monotonic() - shown[0] >= LIVE_INTERVAL_S:  # a few redraws a second at most
+                shown[0] = time.monotonic()
+                self.table.set_row(row)
+
+        return add_metric_listener(on_points)
 
     def _show_row(self, result: ChildResult) -> None:
         if self.table is None:

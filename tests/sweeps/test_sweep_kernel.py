@@ -105,6 +105,9 @@ def test_sweeps_restore_and_diff_in_a_kernel(store_uri, tmp_path):
     assert all(c.data.metrics["loss"] == pytest.approx(float(c.data.params["lr"]) * int(c.data.params["depth"]))
                for c in children)
     assert _parent(grid).data.params["best.lr"] == "0.01" and _parent(grid).data.metrics["best_loss"] == 0.02
+    [twin] = [o.data["text/html"] for o in nb.cells[1].outputs
+              if 'class="nbtrack-sweep"' in o.get("data", {}).get("text/html", "")]
+    assert twin.count("<tr") == 5 and twin.count('<tr class="nbtrack-best"') == 1  # final, kept headless
 
     rand = _runs(store_uri, "krand")
     by_parent: dict[str, list] = {}

@@ -179,3 +179,23 @@ def test_tags_after_t_are_not_settings(ip, client):
     assert ip.run_cell("%%track_sweep x=[1] -t stage=dev\npass").success
     [parent], [child] = _split(client)
     assert parent.data.tags["stage"] == "dev" and child.data.params == {"x": "1"}
+
+
+def test_the_live_table_shows_running_children_and_highlights_the_best(ip, client, monkeypatch):
+    from IPython.utils.capture import capture_output
+
+    from nbtrack.magics import _sweep_runner
+
+    monkeypatch.setattr(_sweep_runner, "LIVE_INTERVAL_S", 0.0)  # redraw on every point
+    ip.run_cell("import nbtrack")
+    with capture_output() as captured:
+        assert ip.run_cell(GRID.replace("nbtrack.log_metric", "nbtrack.log_metric('partial', 1)\n"
+                                        "nbtrack.log_metric")).success
+    twins = [o.data["text/html"] for o in captured.outputs
+             if 'class="nbtrack-sweep"' in o.data.get("text/html", "")]
+    assert any("RUNNING" in t and "partial" in t for t in twins)  # metrics of a running child
+    final = twins[-1]
+    assert final.count("<tr") == 5 and "RUNNING" not in final
+    best_rows = [tr for tr in final.split("<tr")[1:] if 'class="nbtrack-best"' in tr]
+    assert len(best_rows) == 1 and ">0.01<" in best_rows[0] and ">2<" in best_rows[0]
+    assert "Settings vs loss" in final  # parallel coordinates
