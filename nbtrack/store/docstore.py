@@ -40,6 +40,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
+import orjson
 from tinydb import TinyDB, where
 from tinydb.storages import Storage
 from tinydb.table import Document
@@ -249,17 +250,18 @@ class DocStore:
             "heartbeat": now_ms(),
         }
 
-        def insert_if_room(table: Any, number: int) -> bool:
+        def insert_if_room(current: dict[str, Any], number: int) -> tuple[bool, dict[tuple[str, str], Any]]:
+            table = current.get("runs", {})
             if len(table) >= RUNS_PER_SHARD:
-                return False
+                return False, {}
             run_id = uuid.uuid4().hex[: 32 - _SHARD_DIGITS] + f"{number:0{_SHARD_DIGITS}x}"
             doc.update(run_id=run_id, artifact_uri=f"{exp.artifact_location.rstrip('/')}/{run_id}")
-            table.insert(doc)
-            return True
+            entry_id = str(max(map(int, table), default=0) + 1)
+            return True, {("runs", entry_id): dict(doc)}
 
         shards = self._docs.names("runs/")
         number = int(shards[-1][len("runs/"):], 16) if shards else 0
-        while not self._update_table(_shard_name(number), "runs", lambda t: insert_if_room(t, number)):
+        while not self._docs.update_entries(_shard_name(number), lambda cur: insert_if_room(cur, number)):
             number += 1  # this shard is full (maybe filled by another process meanwhile)
         self._active_runs.add(str(doc["run_id"]))
         return _codec.run_from_doc(doc)
@@ -275,18 +277,17 @@ class DocStore:
         return _codec.run_from_doc(self._run_doc(run_id))
 
     def _change_run(self, run_id: str, fn: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-        """Apply ``fn`` to the run's document under the shard lock; returns the new document."""
+        """Apply ``fn`` to a copy of the run's document under the shard lock; returns the new one."""
 
-        def change(table: Any) -> dict[str, Any]:
-            docs = table.search(where("run_id") == run_id)
-            if not docs:
-                raise RunNotFoundError(f"No run with id {run_id!r}")
-            doc = dict(docs[0])
-            fn(doc)
-            table.update(doc, doc_ids=[docs[0].doc_id])
-            return doc
+        def change(current: dict[str, Any]) -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+            for entry_id, old in current.get("runs", {}).items():
+                if old["run_id"] == run_id:
+                    doc = orjson.loads(orjson.dumps(old))  # entries are shared: change a deep copy
+                    fn(doc)
+                    return doc, ({("runs", entry_id): doc} if doc != old else {})
+            raise RunNotFoundError(f"No run with id {run_id!r}")
 
-        return self._update_table(_shard(run_id), "runs", change)
+        return self._docs.update_entries(_shard(run_id), change)
 
     def update_run(
         self,
@@ -406,6 +407,11 @@ class DocStore:
         for name in self._docs.names("runs/"):
             out.extend(r for r in self._shard_runs(name) if r.info.experiment_id in wanted)
         return out
+
+    def runs_version(self) -> Any:
+        """Changes whenever any run or experiment does (a search may reuse its answer until then)."""
+        self._flush_quietly()
+        return self._docs.version("meta"), tuple((n, self._docs.version(n)) for n in self._docs.names("runs/"))
 
     def _shard_runs(self, name: str) -> list[Run]:
         version = self._docs.version(name)

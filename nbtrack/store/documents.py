@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Protocol, TypeVar
 import orjson
 
 from ..errors import NbtrackError, StoreCorruptedError, StoreWriteError, describe_os_error
+from ._journal import FSYNC_EACH, Change, Syncer, append_journal, apply_changes, read_journal
 from ._locks import DocLock
 from ._lru import ByteLRU
 
@@ -25,6 +26,10 @@ T = TypeVar("T")
 _TMP_SUFFIX = ".tmp"
 #: Budget of the parsed-document cache, in bytes of the files held (parsed JSON is ~3x that).
 CACHE_FILE_BYTES = int(os.environ.get("NBTRACK_DOC_CACHE_MB", "8")) * 2**20
+#: Documents whose single-entry changes go to an append-only journal (see ``_journal``).
+JOURNALED = ("runs/",)
+#: A journal longer than this is folded back into its document by the next change.
+JOURNAL_COMPACT_BYTES = 64 * 1024
 
 
 class Documents(Protocol):
@@ -39,6 +44,10 @@ class Documents(Protocol):
 
     def update(self, name: str, fn: Callable[[dict[str, Any]], T]) -> T:
         """Run ``fn`` on a private copy of the document under its lock; commit if ``fn`` returns."""
+
+    def update_entries(self, name: str, fn: Callable[[dict[str, Any]], tuple[T, Change]]) -> T:
+        """Under the document's lock, ``fn`` reads the current (shared, read-only) content and
+        returns ``(result, changes)``: whole entries to set or remove, committed together."""
 
     def names(self, prefix: str) -> list[str]:
         """Names of existing documents that start with ``prefix``."""
@@ -80,6 +89,14 @@ class MemoryDocuments:
             self._versions[name] = self._versions.get(name, 0) + 1
             return result
 
+    def update_entries(self, name: str, fn: Callable[[dict[str, Any]], tuple[T, Change]]) -> T:
+        def apply(data: dict[str, Any]) -> T:
+            result, changes = fn(data)
+            apply_changes(data, ((t, i, e) for (t, i), e in changes.items()))
+            return result
+
+        return self.update(name, apply)
+
     def names(self, prefix: str) -> list[str]:
         with self._lock:
             return sorted(n for n in self._docs if n.startswith(prefix))
@@ -108,6 +125,8 @@ class FileDocuments:
         self._cache_lock = threading.Lock()
         self._thread_locks: dict[str, threading.RLock] = {}
         self._local = threading.local()
+        self._syncer = Syncer()
+        self._root_str = str(self.root)
         self._remove_orphan_temp_files()
         _INSTANCES.add(self)
 
@@ -117,6 +136,7 @@ class FileDocuments:
         self._cache = ByteLRU(self._cache.budget)  # its lock may be held by a parent's thread
         self._thread_locks = {}
         self._local = threading.local()
+        self._syncer = Syncer()
 
     def path(self, name: str) -> Path:
         return self.root / f"{name}.json"
@@ -124,33 +144,54 @@ class FileDocuments:
     def describe(self, name: str) -> str:
         return str(self.path(name))
 
+    def _journal(self, name: str) -> Path | None:
+        return self.root / f"{name}.jsonl" if name.startswith(JOURNALED) else None
+
     # -- reading -------------------------------------------------------------------------
     def read(self, name: str) -> dict[str, Any]:
-        path = self.path(name)
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
+        sig = self.version(name)
+        if sig is None:
             return {}
-        sig = (st.st_ino, st.st_mtime_ns, st.st_size)
         cached = self._cache.get(name)
         if cached is not None and cached[0] == sig:
             return cached[1]
-        data, sig = self._parse(path)
+        data, sig = self._load_current(name)
         if data is None:
             return {}
-        self._cache.put(name, (sig, data), sig[2])
+        self._cache.put(name, (sig, data), _size(sig))
         return data
 
     def load(self, name: str) -> dict[str, Any]:
-        data, _ = self._parse(self.path(name))
+        data, _ = self._load_current(name)
         return {} if data is None else data
 
     def version(self, name: str) -> Any:
+        base = f"{self._root_str}/{name}.json"  # plain strings: searches call this per shard
+        journaled = name.startswith(JOURNALED)
+        jsig = None
+        if journaled:  # the journal first: see _journal's module docstring
+            try:
+                st = os.stat(base + "l")
+                jsig = (st.st_ino, st.st_size)
+            except FileNotFoundError:
+                pass
         try:
-            st = os.stat(self.path(name))
+            st = os.stat(base)
         except FileNotFoundError:
             return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        bsig = (st.st_ino, st.st_mtime_ns, st.st_size)
+        return (bsig, jsig) if journaled else bsig
+
+    def _load_current(self, name: str) -> tuple[dict[str, Any] | None, Any]:
+        """A private copy of the document with its journal replayed, and its version."""
+        journal = self._journal(name)
+        records, jsig = read_journal(journal) if journal is not None else ([], None)
+        data, bsig = self._parse(self.path(name))
+        if data is None:
+            return None, None
+        for record in records:
+            apply_changes(data, record)
+        return data, (bsig if journal is None else (bsig, jsig))
 
     @staticmethod
     def _parse(path: Path) -> tuple[dict[str, Any] | None, tuple[int, int, int]]:
@@ -180,17 +221,11 @@ class FileDocuments:
             local.unsynced = {path.parent}  # nested updates (a sealed chunk) share one folder fsync
         try:
             with self._locked(name):
-                data, _ = self._parse(path)
+                data, _ = self._load_current(name)
                 if data is None:
                     data = {}
                 result = fn(data)
-                payload = _dumps(data)
-                sig = self._atomic_write(path, payload)
-                local.unsynced.add(path.parent)
-                if outer:
-                    for folder in local.unsynced:
-                        _fsync_dir(folder)
-                self._cache.put(name, (sig, data), sig[2])
+                self._rewrite(name, data, outer)
                 return result
         except OSError as exc:
             if isinstance(exc, NbtrackError):
@@ -199,6 +234,51 @@ class FileDocuments:
         finally:
             if outer:
                 local.unsynced = None
+
+    def _rewrite(self, name: str, data: dict[str, Any], outer: bool = True) -> None:
+        """Atomically replace the document (fsynced, folder too) and drop its journal; lock held."""
+        path = self.path(name)
+        sig: Any = self._atomic_write(path, _dumps(data))
+        unsynced = getattr(self._local, "unsynced", None)
+        if unsynced is not None:
+            unsynced.add(path.parent)
+        if outer:
+            for folder in unsynced or {path.parent}:
+                _fsync_dir(folder)
+        journal = self._journal(name)
+        if journal is not None:
+            journal.unlink(missing_ok=True)  # after the rewrite is durable: it holds every line
+            sig = (sig, None)
+        self._cache.put(name, (sig, data), _size(sig))
+
+    def update_entries(self, name: str, fn: Callable[[dict[str, Any]], tuple[T, Change]]) -> T:
+        journal = self._journal(name)
+        try:
+            with self._locked(name):
+                sig = self.version(name)
+                cached = self._cache.get(name)
+                if cached is not None and cached[0] == sig:
+                    current = cached[1]
+                else:
+                    loaded, sig = self._load_current(name)
+                    current = loaded or {}
+                result, changes = fn(current)
+                if not changes:
+                    return result
+                if journal is None or sig is None or sig[1] is not None and sig[1][1] > JOURNAL_COMPACT_BYTES:
+                    data = orjson.loads(_dumps(current))  # a private copy to rewrite
+                    apply_changes(data, ((t, i, e) for (t, i), e in changes.items()))
+                    self._rewrite(name, data)
+                    return result
+                jsig = append_journal(journal, changes)
+                if not FSYNC_EACH:
+                    self._syncer.add(journal)
+                self._cache.put(name, (new_sig := (sig[0], jsig), _with_changes(current, changes)), _size(new_sig))
+                return result
+        except OSError as exc:
+            if isinstance(exc, NbtrackError):
+                raise
+            raise StoreWriteError(str(journal or self.path(name)), describe_os_error(exc)) from exc
 
     def _locked(self, name: str) -> DocLock:
         with self._cache_lock:
@@ -278,6 +358,29 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _size(sig: Any) -> int:
+    """Bytes on disk behind a version (document, plus journal if any): the cache weight."""
+    if sig is None:
+        return 0
+    if len(sig) == 3:
+        return int(sig[2])
+    base, journal = sig
+    return int(base[2] if base else 0) + int(journal[1] if journal else 0)
+
+
+def _with_changes(current: dict[str, Any], changes: Change) -> dict[str, Any]:
+    """A new document sharing every untouched entry (entries are never mutated: copy-on-write)."""
+    data = dict(current)
+    for (table, entry_id), entry in changes.items():
+        if data.get(table) is current.get(table):
+            data[table] = dict(current.get(table, {}))
+        if entry is None:
+            data[table].pop(entry_id, None)
+        else:
+            data[table][entry_id] = entry
+    return data
 
 
 def pid_alive(pid: int) -> bool:
