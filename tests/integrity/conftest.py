@@ -33,6 +33,8 @@ class WriteFaults:
 
     "before": the write raises ENOSPC and leaves the file as it was. "after": the new file is in
     place but the folder fsync raises, so the caller sees a failure of a write that is durable.
+    A run-shard journal append (store/_journal.py) counts as a write too: "after" appends the
+    line, then fails.
     """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,6 +59,18 @@ class WriteFaults:
                 raise OSError(errno.EIO, os.strerror(errno.EIO), str(folder))
             real_sync(folder)
 
+        real_append = documents.append_journal
+
+        def append(path: Path, changes: Any) -> Any:
+            self.calls += 1
+            if self.calls == self.fail_at and self.mode == "before":
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            result = real_append(path, changes)
+            if self.calls == self.fail_at and self.mode == "after":
+                raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+            return result
+
+        monkeypatch.setattr(documents, "append_journal", append)
         monkeypatch.setattr(documents.FileDocuments, "_atomic_write", staticmethod(write))
         monkeypatch.setattr(documents, "_fsync_dir", sync)
 

@@ -73,10 +73,11 @@ def test_a_failure_at_any_write_of_a_flush_stores_each_point_once(tmp_path, faul
 
 def test_a_flush_writes_the_sealed_chunk_history_and_run_record(store, faults):
     run_id = store.create_run("0", "r", T0).info.run_id
-    _log(store, run_id, {}, ("a",), CHUNK_POINTS - 1)
+    logged: dict = {}
+    _log(store, run_id, logged, ("a",), CHUNK_POINTS - 1)
     store.flush()
     faults.arm(None)
-    _log(store, run_id, {}, ("a",), 2)
+    _log(store, run_id, logged, ("a",), 2)  # newer steps, so the run record's latest value changes
     store.flush()
     assert faults.calls == 3  # the failure points the test above covers
 
