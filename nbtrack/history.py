@@ -11,7 +11,8 @@ columns over without per-point objects. It compares equal to any sequence of the
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence, overload
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from .entities import Metric
 
@@ -63,7 +64,7 @@ class MetricHistory(Sequence[Metric]):
         self._timestamps = _int_column(timestamps)
 
     @classmethod
-    def from_chunks(cls, key: str, chunks: Iterable[dict[str, list[Any]]]) -> "MetricHistory":
+    def from_chunks(cls, key: str, chunks: Iterable[dict[str, list[Any]]]) -> MetricHistory:
         """Join stored chunks (dicts of "step", "value", "timestamp" lists) in order."""
         steps: list[Any] = []
         values: list[Any] = []
@@ -82,9 +83,9 @@ class MetricHistory(Sequence[Metric]):
     def __getitem__(self, index: int) -> Metric: ...
 
     @overload
-    def __getitem__(self, index: slice) -> "MetricHistory": ...
+    def __getitem__(self, index: slice) -> MetricHistory: ...
 
-    def __getitem__(self, index: int | slice) -> "Metric | MetricHistory":
+    def __getitem__(self, index: int | slice) -> Metric | MetricHistory:
         if isinstance(index, slice):
             return MetricHistory(self.key, self._steps[index], self._values[index], self._timestamps[index])
         return self._metric(self._values[index], self._timestamps[index], self._steps[index])
@@ -133,7 +134,7 @@ class MetricHistory(Sequence[Metric]):
         """The timestamps (ms since the epoch), in logging order."""
         return self._timestamps
 
-    def to_numpy(self) -> "numpy.ndarray":
+    def to_numpy(self) -> numpy.ndarray:
         """A structured array with fields ``step`` (int64), ``value`` (float64), ``timestamp`` (int64)."""
         import numpy as np
 
@@ -143,7 +144,7 @@ class MetricHistory(Sequence[Metric]):
         out["timestamp"] = self._timestamps
         return out
 
-    def to_pandas(self) -> "pandas.DataFrame":
+    def to_pandas(self) -> pandas.DataFrame:
         """A DataFrame with columns ``step``, ``value``, ``timestamp`` (needs pandas)."""
         import pandas as pd
 

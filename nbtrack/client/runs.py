@@ -5,6 +5,12 @@ from time import time as _time
 from typing import Any, Iterable, Mapping, Sequence
 
 from .. import _validation as v
+from ..entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
+from ..history import MetricHistory
+from ..search.paging import PagedList, page, query_hash
+from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
+from ..store._lru import ByteLRU
+from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
 from .checks import (
     check_entities,
     check_experiment_ids,
@@ -14,14 +20,8 @@ from .checks import (
     check_tags,
     check_view_type,
 )
-from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
 from .listeners import listeners, notify
-from ..search.paging import PagedList, page, query_hash
 from .run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
-from ..entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
-from ..history import MetricHistory
-from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
-from ..store._lru import ByteLRU
 
 _RUN_BYTES = 1500  # rough size of one Run entity, to bound the search memo by bytes
 #: Answers of recent searches (all matching runs, sorted), per store and query.
@@ -296,8 +296,10 @@ class RunsMixin(ClientBase):
     ) -> list[Run]:
         """Every matching run in order; reused until any run or experiment of the store changes."""
         key = (self._store.uri, tuple(sorted(set(ids))), filter_string or "", run_view_type, tuple(order_by or ()))
-        version = self._store.runs_version()
-        hit = _search_memo.get(key)
+        # Stores with a cheap change marker (the file and memory stores) let an answer be reused.
+        versioned = getattr(self._store, "runs_version", None)
+        version = versioned() if versioned is not None else None
+        hit = _search_memo.get(key) if version is not None else None
         if hit is not None and hit[0] == version:
             return hit[1]
         deleted = self._deleted_experiments(ids)
@@ -313,7 +315,8 @@ class RunsMixin(ClientBase):
             filter_string,
         )
         runs = sort_runs(runs, order_by)
-        _search_memo.put(key, (version, runs), _RUN_BYTES * len(runs) + 1000)
+        if version is not None:
+            _search_memo.put(key, (version, runs), _RUN_BYTES * len(runs) + 1000)
         return runs
 
     def _deleted_experiments(self, ids: list[str]) -> set[str]:

@@ -99,9 +99,6 @@ class Store(Protocol):
     def list_runs(self, experiment_ids: Sequence[str]) -> list[Run]:
         """Every run of these experiments, any lifecycle stage, unordered."""
 
-    def runs_version(self) -> Any:
-        """A value that changes whenever any run or experiment changes (search caches key on it)."""
-
     def find_stale_runs(self, experiment_ids: Sequence[str] | None = None) -> list[str]:
         """Ids of RUNNING runs whose process is gone (dead pid on this host, or no heartbeat)."""
 

@@ -30,6 +30,7 @@ latest values behind the history (never ahead) until the run's next newer point.
 """
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import math
@@ -45,6 +46,7 @@ from tinydb import TinyDB, where
 from tinydb.storages import Storage
 from tinydb.table import Document
 
+from .._validation import now_ms
 from ..entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
 from ..errors import (
     ExperimentAlreadyExistsError,
@@ -59,7 +61,6 @@ from ..errors import (
     describe_os_error,
 )
 from ..history import MetricHistory
-from .._validation import now_ms
 from . import _codec
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
@@ -261,7 +262,7 @@ class DocStore:
 
         shards = self._docs.names("runs/")
         number = int(shards[-1][len("runs/"):], 16) if shards else 0
-        while not self._docs.update_entries(_shard_name(number), lambda cur: insert_if_room(cur, number)):
+        while not self._docs.update_entries(_shard_name(number), functools.partial(insert_if_room, number=number)):
             number += 1  # this shard is full (maybe filled by another process meanwhile)
         self._active_runs.add(str(doc["run_id"]))
         return _codec.run_from_doc(doc)

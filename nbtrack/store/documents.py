@@ -121,7 +121,7 @@ class FileDocuments:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / ".locks").mkdir(exist_ok=True)
-        self._cache: ByteLRU[str, tuple[tuple[int, int, int], dict[str, Any]]] = ByteLRU(cache_bytes)
+        self._cache: ByteLRU[str, tuple[Any, dict[str, Any]]] = ByteLRU(cache_bytes)
         self._cache_lock = threading.Lock()
         self._thread_locks: dict[str, threading.RLock] = {}
         self._local = threading.local()
