@@ -16,6 +16,8 @@ __all__ = [
     "NotFoundError",
     "ExperimentNotFoundError",
     "RunNotFoundError",
+    "AmbiguousRunIdError",
+    "StoreNotFoundError",
     "ArtifactNotFoundError",
     "RegisteredModelNotFoundError",
     "ModelVersionNotFoundError",
@@ -88,6 +90,14 @@ class ExperimentNotFoundError(NotFoundError):
 
 class RunNotFoundError(NotFoundError):
     pass
+
+
+class AmbiguousRunIdError(RunNotFoundError):
+    """A run id prefix or run name matches more than one run; the message lists them."""
+
+
+class StoreNotFoundError(NotFoundError, FileNotFoundError):
+    """No store where one was looked for; read-only callers never create one."""
 
 
 class ArtifactNotFoundError(NotFoundError, FileNotFoundError):

@@ -57,10 +57,15 @@ def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
 
 
 def get_tracking_uri() -> str:
-    """The default store URI: set_tracking_uri, else $NBTRACK_TRACKING_URI, else ./nbtrack-store."""
+    """The default store URI: ``set_tracking_uri``, else the discovery rule's store.
+
+    The rule (:mod:`nbtrack.store.discovery`): ``$NBTRACK_TRACKING_URI``, else the nearest
+    ``nbtrack-store/`` up from the notebook's (or current) folder, else a new one at the project
+    root.
+    """
     if _tracking_uri is not None:
         return _tracking_uri
-    return _canonical_uri(default_uri())
+    return default_uri()
 
 
 class TrackingClient(ExperimentsMixin, RunsMixin, RegistryMixin):
@@ -71,8 +76,9 @@ class TrackingClient(ExperimentsMixin, RunsMixin, RegistryMixin):
     tracking_uri : str or path-like, optional
         Store location: a folder path, ``tinydb:///abs/path`` or ``memory:<name>``. Defaults to
         :func:`nbtrack.get_tracking_uri` (``set_tracking_uri``, else ``$NBTRACK_TRACKING_URI``,
-        else ``./nbtrack-store``). ``http(s)://host:port`` is an MLflow tracking server (needs
-        the extra ``nbtrack[mlflow]``).
+        else the nearest ``nbtrack-store/`` up from the notebook's folder, else a new one at the
+        project root). ``http(s)://host:port`` is an MLflow tracking server (needs the extra
+        ``nbtrack[mlflow]``).
 
     Notes
     -----

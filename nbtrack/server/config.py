@@ -1,9 +1,10 @@
-"""Which store the server extension reads: env var, then server setting, then the root's default.
+"""Which store the server extension reads: the store rule of :mod:`nbtrack.store.discovery`.
 
-The order mirrors what a notebook kernel started by this server would do: ``NBTRACK_TRACKING_URI``
-wins everywhere; otherwise a kernel whose working directory is the server root writes to
-``./nbtrack-store``. ``c.NbtrackConfig.tracking_uri`` lets an admin point the sidebar elsewhere
-when the env var is not set.
+``NBTRACK_TRACKING_URI`` wins everywhere; else ``c.NbtrackConfig.tracking_uri`` (an admin's
+choice); else the rule's store searched up from the server's root folder, which is also what
+a kernel started there finds. The root is handed to the kernels this server starts
+(``$NBTRACK_PROJECT_ROOT``), so a notebook in a subfolder with no store above it creates the
+store the sidebar reads, not one of its own.
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from typing import Any, Mapping
 from traitlets import Unicode
 from traitlets.config import Configurable
 
+from ..store.discovery import ENV_URI, PROJECT_ROOT_ENV, canonical_uri, discover_store
+
 __all__ = ["NbtrackConfig", "resolve_tracking_uri", "TRACKING_URI_ENV"]
 
-TRACKING_URI_ENV = "NBTRACK_TRACKING_URI"
+TRACKING_URI_ENV = ENV_URI
 
 
 class NbtrackConfig(Configurable):
@@ -27,18 +30,25 @@ class NbtrackConfig(Configurable):
         config=True,
         help=(
             "Tracking store the sidebar reads (a path, tinydb:///abs/path or memory:<name>). "
-            "Ignored when NBTRACK_TRACKING_URI is set; default <root_dir>/nbtrack-store."
+            "Ignored when NBTRACK_TRACKING_URI is set; default: the nearest nbtrack-store/ "
+            "up from root_dir, else a new one at the git top-level or root_dir."
         ),
     )
 
 
 def resolve_tracking_uri(serverapp: Any, environ: Mapping[str, str] | None = None) -> str:
-    """The tracking URI the extension serves for ``serverapp``."""
+    """The canonical tracking URI the extension serves for ``serverapp``.
+
+    Reading the real environment (``environ`` None) also exports the server root as
+    ``$NBTRACK_PROJECT_ROOT`` for the kernels the server starts.
+    """
+    root = os.path.abspath(os.path.expanduser(serverapp.root_dir))
+    if environ is None:
+        os.environ.setdefault(PROJECT_ROOT_ENV, root)
     env = os.environ if environ is None else environ
-    from_env = env.get(TRACKING_URI_ENV, "").strip()
-    if from_env:
-        return from_env
+    if env.get(TRACKING_URI_ENV, "").strip():
+        return discover_store(root, environ=env).uri
     configured = NbtrackConfig(parent=serverapp).tracking_uri
     if configured:
-        return configured
-    return os.path.join(os.path.abspath(os.path.expanduser(serverapp.root_dir)), "nbtrack-store")
+        return canonical_uri(configured)
+    return discover_store(root, environ={**env, PROJECT_ROOT_ENV: root}).uri

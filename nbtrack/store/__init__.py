@@ -11,11 +11,19 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from ..errors import InvalidParameterError, NbtrackError
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, Store
 from .docstore import DocStore
+from .discovery import (
+    ENV_URI,
+    NOTEBOOK_ENVS,
+    PROJECT_ROOT_ENV,
+    STORE_DIR,
+    StoreLocation,
+    canonical_uri,
+    discover_store,
+    existing_store_uri,
+)
 from .documents import FileDocuments, MemoryDocuments
 
 __all__ = [
@@ -23,15 +31,18 @@ __all__ = [
     "DEFAULT_EXPERIMENT_NAME",
     "MemoryStore",
     "Store",
+    "StoreLocation",
     "TinyDBStore",
+    "canonical_uri",
     "default_uri",
+    "discover_store",
+    "existing_store_uri",
     "flush_all",
     "open_store",
     "resolve_uri",
 ]
 
-ENV_URI = "NBTRACK_TRACKING_URI"
-DEFAULT_DIR = "nbtrack-store"
+DEFAULT_DIR = STORE_DIR
 
 log = logging.getLogger("nbtrack.store")
 
@@ -54,44 +65,29 @@ class MemoryStore(DocStore):
 
 
 def default_uri() -> str:
-    return os.environ.get(ENV_URI) or DEFAULT_DIR
+    """The store the discovery rule picks now (see :mod:`nbtrack.store.discovery`).
+
+    Cached per environment and working folder once the store exists, so the walk up runs
+    once per folder.
+    """
+    env = os.environ
+    key = (env.get(ENV_URI), env.get(PROJECT_ROOT_ENV), *(env.get(v) for v in NOTEBOOK_ENVS),
+           os.getcwd())
+    uri = _discovered.get(key)
+    if uri is None:
+        location = discover_store()
+        uri = location.uri
+        if location.exists:  # a new one is looked for again until it is created
+            _discovered[key] = uri
+    return uri
 
 
 def resolve_uri(uri: str | os.PathLike[str] | None = None) -> str:
-    """Canonical form of a tracking URI: ``memory:<name>``, ``tinydb:///absolute/path`` or
-    ``http(s)://host:port`` (an MLflow tracking server)."""
-    raw = os.fspath(uri) if uri is not None else default_uri()
-    if not isinstance(raw, str) or not raw.strip():
-        raise InvalidParameterError(f"Tracking URI must be a non-empty string or path, got {uri!r}")
-    raw = raw.strip()
-    if raw.startswith("memory:"):
-        return raw
-    if raw.startswith("mlflow+"):
-        raise NbtrackError(
-            f"Tracking URI {raw!r} needs the MLflow team backend, which is not installed in this "
-            "version; use a local path, 'tinydb:///abs/path' or 'memory:'"
-        )
-    if raw.lower().startswith(_SERVER_SCHEMES):
-        from .mlflow._connection import canonical_server_uri  # no MLflow import here
-
-        return canonical_server_uri(raw)
-    if "://" in raw:
-        parsed = urlparse(raw)
-        if parsed.scheme not in ("tinydb", "file"):
-            raise NbtrackError(
-                f"Tracking URI {raw!r} is not supported. Use a local path, 'tinydb:///abs/path', "
-                "'memory:' or an MLflow tracking server 'http(s)://host:port'"
-            )
-        if parsed.netloc not in ("", "localhost"):
-            raise InvalidParameterError(
-                f"Tracking URI {raw!r} names host {parsed.netloc!r}; a tinydb URI is a local path "
-                "and needs three slashes: tinydb:///abs/path"
-            )
-        raw = unquote(parsed.path)
-    return f"tinydb://{Path(raw).expanduser().resolve()}"
+    """Canonical form of a tracking URI (None: :func:`default_uri`); see ``canonical_uri``."""
+    return default_uri() if uri is None else canonical_uri(uri)
 
 
-_SERVER_SCHEMES = ("http://", "https://")
+_discovered: dict[tuple[str | None, ...], str] = {}
 _stores: dict[str, Store] = {}
 _stores_lock = threading.Lock()
 
@@ -106,7 +102,7 @@ if hasattr(os, "register_at_fork"):
 
 
 def open_store(uri: str | os.PathLike[str] | None = None) -> Store:
-    """The shared store for ``uri`` (default: ``$NBTRACK_TRACKING_URI`` or ``./nbtrack-store``).
+    """The shared store for ``uri`` (default: the discovery rule's, created if missing).
 
     ``http(s)://`` URIs open an :class:`~nbtrack.store.mlflow.MlflowStore`, importing MLflow's
     client library then (the optional extra ``nbtrack[mlflow]``).

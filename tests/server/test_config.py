@@ -1,5 +1,5 @@
 """Which store the server serves: NBTRACK_TRACKING_URI, else NbtrackConfig.tracking_uri, else
-<root_dir>/nbtrack-store (what a notebook in the root writes to by default)."""
+the store rule searched up from root_dir (what a notebook under the root finds)."""
 from __future__ import annotations
 
 import json
@@ -23,7 +23,14 @@ def _app(root: Path, tracking_uri: str | None = None) -> ServerApp:
 
 
 def test_default_is_store_in_server_root(tmp_path):
-    assert resolve_tracking_uri(_app(tmp_path), environ={}) == str(tmp_path / "nbtrack-store")
+    assert resolve_tracking_uri(_app(tmp_path), environ={}) == f"tinydb://{tmp_path / 'nbtrack-store'}"
+
+
+def test_default_is_the_nearest_store_above_the_root(tmp_path):
+    (tmp_path / "nbtrack-store").mkdir()
+    (tmp_path / "root").mkdir()
+    uri = resolve_tracking_uri(_app(tmp_path / "root"), environ={})
+    assert uri == f"tinydb://{tmp_path / 'nbtrack-store'}"
 
 
 def test_setting_beats_default(tmp_path):
@@ -38,9 +45,8 @@ def test_env_beats_setting(tmp_path):
 
 
 def test_blank_env_is_ignored(tmp_path):
-    assert resolve_tracking_uri(_app(tmp_path), environ={"NBTRACK_TRACKING_URI": "  "}) == str(
-        tmp_path / "nbtrack-store"
-    )
+    uri = resolve_tracking_uri(_app(tmp_path), environ={"NBTRACK_TRACKING_URI": "  "})
+    assert uri == f"tinydb://{tmp_path / 'nbtrack-store'}"
 
 
 @pytest.fixture
@@ -58,6 +64,7 @@ async def test_server_serves_root_store_by_default(no_env, jp_root_dir, jp_fetch
     TrackingClient(str(jp_root_dir / "nbtrack-store")).create_experiment("from-root")
     body = json.loads((await jp_fetch(API, "experiments")).body)
     assert "from-root" in {e["name"] for e in body["experiments"]}
+    assert body["tracking_uri"] == f"tinydb://{Path(jp_root_dir).resolve() / 'nbtrack-store'}"
 
 
 @pytest.fixture
