@@ -5,6 +5,7 @@ cheap. Each magic displays its panel (widget plus static twin) and returns nothi
 """
 from __future__ import annotations
 
+import html
 import shlex
 from typing import Any
 
@@ -25,6 +26,25 @@ def _parse(magic: Any, line: str) -> Any:
     except ValueError as exc:
         raise UsageError(f"cannot split {line!r}: {exc}") from None
     return magic.parser.parse_args(words)
+
+
+def _resolved(refs: list[str]) -> list[str]:
+    """Full run ids of ids, unique id prefixes or run names (the one resolver's rule)."""
+    from ._run_ids import resolve_run_ids
+    from .client import TrackingClient
+
+    return resolve_run_ids(TrackingClient(), refs)
+
+
+def _store_line() -> None:
+    """Which store a panel reads, so runs never seem to vanish into another one."""
+    from .client import get_tracking_uri
+
+    uri = get_tracking_uri()
+    where = uri[len("tinydb://"):] if uri.startswith("tinydb://") else uri
+    display({"text/plain": f"nbtrack store: {where}",
+             "text/html": f'<div class="nbtrack-store-path" style="font-size:11px">'
+                          f"nbtrack store: <code>{html.escape(where)}</code></div>"}, raw=True)
 
 
 def _show(make: Any) -> None:
@@ -56,25 +76,27 @@ class PanelMagics(Magics):
         args = _parse(self.nbtrack_browse, line)
         from ..widgets import ExperimentBrowser
 
+        _store_line()
         _show(lambda: ExperimentBrowser(experiment=args.experiment, page_size=args.page_size))
 
     @magic_arguments()
-    @argument("run_ids", nargs="*", help="Two or more run ids.")
+    @argument("run_ids", nargs="*", help="Two or more runs: ids, unique id prefixes (6+ characters) or names.")
     @line_magic
     def nbtrack_compare(self, line: str = "") -> None:
         """Compare runs side by side: params, latest metrics, histories, parallel coordinates.
 
         Example::
 
-            %nbtrack_compare 3f2a9c... 8b41d0...
+            %nbtrack_compare 3f2a9c 8b41d0
+            %nbtrack_compare baseline "tuned lr"
         """
         args = _parse(self.nbtrack_compare, line)
         if len(args.run_ids) < 2:
-            raise UsageError("%nbtrack_compare needs at least two run ids, e.g. "
+            raise UsageError("%nbtrack_compare needs at least two runs, e.g. "
                              "%nbtrack_compare RUN_ID_1 RUN_ID_2")
         from ..widgets import RunComparison
 
-        _show(lambda: RunComparison(args.run_ids))
+        _show(lambda: RunComparison(_resolved(args.run_ids)))
 
     @magic_arguments()
     @argument("model", nargs="?", default=None,

@@ -13,6 +13,7 @@ from typing import Any
 import tornado.web
 from jupyter_server.utils import url_path_join
 
+from .._run_ids import resolve_run_id
 from ..artifacts import ArtifactRepository, local_path_from_uri
 from ..errors import ArtifactNotFoundError, InvalidParameterError
 from .base import NbtrackHandler
@@ -39,7 +40,7 @@ def _run_json(run: Any, stale: bool) -> dict[str, Any]:
 
 
 def _one_run(client: Any, run_id: str) -> dict[str, Any]:
-    run = client.get_run(run_id)
+    run = client.get_run(resolve_run_id(client, run_id))
     stale = run.info.run_id in set(client.find_stale_runs([run.info.experiment_id]))
     return {"run": _run_json(run, stale)}
 
@@ -56,13 +57,13 @@ def _downsample(points: list[Any], max_points: int) -> list[Any]:
 
 
 class ExperimentsHandler(NbtrackHandler):
-    """GET experiments?view=active|deleted|all -> {"experiments": [Experiment]}"""
+    """GET experiments?view=active|deleted|all -> {"experiments": [Experiment], "tracking_uri"}"""
 
     @tornado.web.authenticated
     async def get(self) -> None:
         view = self.view_type_argument()
         experiments = await self.call(lambda c: c.search_experiments(view_type=view))
-        self.reply({"experiments": experiments})
+        self.reply({"experiments": experiments, "tracking_uri": self.backend.tracking_uri})
 
 
 class RunsHandler(NbtrackHandler):
@@ -103,7 +104,7 @@ class MetricHistoryHandler(NbtrackHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str, key: str) -> None:
         max_points = self.int_argument("max_points", 0, 0, 1_000_000)
-        history = await self.call(lambda c: list(c.get_metric_history(run_id, key)))
+        history = await self.call(lambda c: list(c.get_metric_history(resolve_run_id(c, run_id), key)))
         self.reply({"key": key, "history": _downsample(history, max_points)})
 
 
@@ -113,13 +114,13 @@ class ArtifactListHandler(NbtrackHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
         path = self.get_argument("path", "") or None
-        files = await self.call(lambda c: c.list_artifacts(run_id, path))
+        files = await self.call(lambda c: c.list_artifacts(resolve_run_id(c, run_id), path))
         self.reply({"path": path or "", "files": files})
 
 
 def _artifact_file(client: Any, run_id: str, path: str) -> str:
     """Local path of one artifact file; traversal -> ArtifactPathError (403)."""
-    run = client.get_run(run_id)
+    run = client.get_run(resolve_run_id(client, run_id))
     target = ArtifactRepository(local_path_from_uri(run.info.artifact_uri)).resolve(path)
     if not target.is_file():
         kind = "a directory; list it with the artifacts endpoint" if target.is_dir() else "missing"

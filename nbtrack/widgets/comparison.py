@@ -16,6 +16,7 @@ import ipywidgets as w
 import numpy as np
 from traitlets import Unicode
 
+from .._run_ids import resolve_run_id
 from ..client import TrackingClient
 from ..entities import Metric, Run
 from ..errors import InvalidParameterError
@@ -51,7 +52,9 @@ class RunComparison(PanelBase):
     def __init__(self, run_ids: Sequence[str], client: TrackingClient | None = None):
         super().__init__()
         self._client = resolve_client(client)
-        self.runs: list[Run] = [self._client.get_run(i) for i in _check_run_ids(run_ids)]
+        # ids as shown in tables (unique prefixes) and run names are accepted too
+        self.runs: list[Run] = [self._client.get_run(resolve_run_id(self._client, i))
+                                for i in _check_run_ids(run_ids)]
         self.labels = [f"{r.info.run_name} ({r.info.run_id[:8]})" for r in self.runs]
         self.param_keys = sorted({k for r in self.runs for k in r.data.params})
         self.metric_keys = sorted({k for r in self.runs for k in r.data.metrics})
