@@ -92,7 +92,7 @@ class PanelMagics(Magics):
         """
         args = _parse(self.nbtrack_compare, line)
         if len(args.run_ids) < 2:
-            raise UsageError("%nbtrack_compare needs at least two runs, e.g. "
+            raise UsageError("%nbtrack_compare needs at least two run ids, e.g. "
                              "%nbtrack_compare RUN_ID_1 RUN_ID_2")
         from ..widgets import RunComparison
 
