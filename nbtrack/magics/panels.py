@@ -30,15 +30,15 @@ def _parse(magic: Any, line: str) -> Any:
 
 def _resolved(refs: list[str]) -> list[str]:
     """Full run ids of ids, unique id prefixes or run names (the one resolver's rule)."""
-    from ._run_ids import resolve_run_ids
-    from .client import TrackingClient
+    from .._run_ids import resolve_run_ids
+    from ..client import TrackingClient
 
     return resolve_run_ids(TrackingClient(), refs)
 
 
 def _store_line() -> None:
     """Which store a panel reads, so runs never seem to vanish into another one."""
-    from .client import get_tracking_uri
+    from ..client import get_tracking_uri
 
     uri = get_tracking_uri()
     where = uri[len("tinydb://"):] if uri.startswith("tinydb://") else uri
