@@ -15,7 +15,8 @@ reference never silently picks the wrong run.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .entities import Run
 from .errors import AmbiguousRunIdError, InvalidParameterError, NbtrackError, RunNotFoundError

@@ -12,9 +12,10 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._durations import format_duration, run_duration_ms
 from ._run_ids import resolve_run_id
@@ -117,7 +118,7 @@ class Context:
         self._client: TrackingClient | None = None
 
     @property
-    def client(self) -> "TrackingClient":
+    def client(self) -> TrackingClient:
         """The client on the chosen store; StoreNotFoundError if it is missing and we only read."""
         if self._client is None:
             from .client import TrackingClient

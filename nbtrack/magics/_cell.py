@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.display import display
@@ -15,8 +16,8 @@ from IPython.display import display
 import nbtrack
 
 from .. import capture
-from .._validation import MAX_TAG_VALUE_LENGTH
 from .._durations import run_duration_ms
+from .._validation import MAX_TAG_VALUE_LENGTH
 from ..entities import Param, Run, RunStatus, RunTag
 from ..errors import ExperimentAlreadyExistsError, InvalidParameterError, RunPrunedError
 from ._args import RunRequest

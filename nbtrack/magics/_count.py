@@ -9,8 +9,9 @@ tracebacks read ``Cell In[n]`` under prompt ``[n]``.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 __all__ = ["cell_number", "compiled_as", "running_cell_number"]
 

@@ -5,7 +5,8 @@ import html
 import math
 import traceback
 from collections import Counter
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .._durations import format_duration, run_duration_ms
 from ..entities import Run

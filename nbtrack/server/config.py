@@ -9,7 +9,8 @@ store the sidebar reads, not one of its own.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from traitlets import Unicode
 from traitlets.config import Configurable

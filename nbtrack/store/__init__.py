@@ -12,8 +12,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from ..errors import NbtrackError
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, Store
-from .docstore import DocStore
 from .discovery import (
     ENV_URI,
     NOTEBOOK_ENVS,
@@ -24,6 +24,7 @@ from .discovery import (
     discover_store,
     existing_store_uri,
 )
+from .docstore import DocStore
 from .documents import FileDocuments, MemoryDocuments
 
 __all__ = [
@@ -111,7 +112,7 @@ def open_store(uri: str | os.PathLike[str] | None = None) -> Store:
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            if key.startswith(_SERVER_SCHEMES):
+            if key.startswith(("http://", "https://")):
                 from .mlflow import MlflowStore
 
                 store = MlflowStore(key)

@@ -24,9 +24,9 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import unquote, urlparse
 
 from ..errors import InvalidParameterError, NbtrackError, StoreNotFoundError

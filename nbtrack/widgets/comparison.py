@@ -9,7 +9,8 @@
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import bqplot as bq
 import ipywidgets as w
