@@ -329,7 +329,8 @@ def snapshot(user_ns: Mapping[str, Any] | None = None, notebook: bool = True) ->
     if reqs is not None:
         cap.artifacts["requirements.txt"] = reqs
     if notebook:
-        cap.artifacts.update(_guard("saved notebook", lambda: _saved_notebook(user_ns), {}))
+        empty: dict[str, str] = {}
+        cap.artifacts.update(_guard("saved notebook", lambda: _saved_notebook(user_ns), empty))
     return cap
 
 

@@ -72,7 +72,7 @@ def coords_of(spaces: Sequence[Space], params: Mapping[str, Any]) -> dict[str, C
         elif s.dist is not None:
             coords[s.name] = float(params[s.name])
         elif s.kind == "integer" and s.size > 1:
-            coords[s.name] = s.values.index(params[s.name])  # type: ignore[attr-defined]
+            coords[s.name] = s.values.index(params[s.name])
         else:
             coords[s.name] = int(params[s.name])
     return coords

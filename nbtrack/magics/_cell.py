@@ -6,6 +6,7 @@ and artifact ``error.txt``) or KILLED, also when the body left nested runs open 
 from __future__ import annotations
 
 import asyncio
+import functools
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -115,7 +116,7 @@ def close_run(run_id: str, parent_id: str | None, error: BaseException | None,
     try:
         if snapshot is not None:
             for path, text in snapshot.artifacts.items():
-                guarded(lambda t=text, p=path: client.log_text(run_id, t, p), f"keep {path}")
+                guarded(functools.partial(client.log_text, run_id, text, path), f"keep {path}")
         _record_outcome(client, run_id, error)
     finally:
         _end_runs_down_to(run_id, parent_id, status, client)
