@@ -2,8 +2,8 @@
 
 Pure: it compares two :class:`nbtrack.provenance.Provenance` records and returns a
 :class:`RunDiff`, which renders itself as text; the HTML view lives with the panels
-(:mod:`nbtrack.widgets.diff_html`). ``RunDiff.to_dict()`` is the shape a REST endpoint or the
-dashboard can send as JSON.
+(:mod:`nbtrack.widgets.diff_html`). ``RunDiff.to_dict()`` is what the REST endpoint
+(:mod:`nbtrack.server.diff_handlers`) sends as JSON.
 """
 from __future__ import annotations
 
@@ -45,14 +45,8 @@ class RunDiff:
         return not (self.source or self.params or self.git or self.packages or self.metrics)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data (non-finite metric values as text)."""
-        data = asdict(self)
-        for change in data["metrics"]:
-            for side in ("before", "after"):
-                value = change[side]
-                if isinstance(value, float) and not math.isfinite(value):
-                    change[side] = str(value)
-        return data
+        """Plain data (lists and dicts); non-finite metric values stay floats for the encoder."""
+        return asdict(self)
 
     def text(self) -> str:
         """Plain-text report: the unified source diff, then one line per changed key."""
