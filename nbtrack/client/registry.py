@@ -17,12 +17,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from ..registry import rules as rs
 from ..search.paging import PagedList, page, query_hash
-from ..search.registry_search import (
-    MODEL_FIELDS,
-    MODEL_ORDER_KEYS,
-    VERSION_FIELDS,
-    VERSION_ORDER_KEYS,
-    search,
+from ..search.schemas import (
+    filter_model_versions,
+    filter_registered_models,
+    sort_model_versions,
+    sort_registered_models,
 )
 from .._validation import validate_max_results
 from ..artifacts import ArtifactRepository, local_path_from_uri
@@ -262,8 +261,9 @@ class RegistryMixin(ArtifactsMixin):
         Parameters
         ----------
         filter_string : str, optional
-            ``name = 'x'``, ``name LIKE 'iris%'`` (``ILIKE``, ``!=``, ``IN (...)`` too) and
-            ``tags.<key> = 'v'``, joined with ``AND``.
+            The runs' grammar over ``name``, ``creation_timestamp``,
+            ``last_updated_timestamp`` and ``tags.<key>``: ``name LIKE 'iris%' OR
+            (tags.team = 'ml' AND name != 'x')``. A model without the tag never matches.
         max_results : int
         order_by : list of str, optional
             ``name``, ``creation_timestamp`` or ``last_updated_timestamp``, each ``ASC``/``DESC``.
@@ -276,9 +276,9 @@ class RegistryMixin(ArtifactsMixin):
             If the filter or order_by cannot be parsed.
         """
         max_results = validate_max_results(max_results)
-        found = search(
-            rs.iter_registered_models(self._registry()), filter_string, MODEL_FIELDS, order_by,
-            MODEL_ORDER_KEYS, ["name ASC"], _MODEL_GETTERS,
+        found = sort_registered_models(
+            filter_registered_models(rs.iter_registered_models(self._registry()), filter_string),
+            order_by,
         )
         return page(found, max_results, page_token, query_hash("models", filter_string, order_by))
 
@@ -392,18 +392,18 @@ class RegistryMixin(ArtifactsMixin):
         Parameters
         ----------
         filter_string : str, optional
-            Fields ``name``, ``run_id``, ``source_path``, ``current_stage``, ``status``,
-            ``version_number`` (number comparisons) and ``tags.<key>``, joined with ``AND``,
-            e.g. ``"name = 'iris' AND run_id IN ('a1', 'b2')"``.
+            The runs' grammar over ``name``, ``run_id``, ``source_path``, ``current_stage``,
+            ``status``, ``version_number`` and the timestamps (numbers) and ``tags.<key>``,
+            e.g. ``"name = 'iris' AND (run_id IN ('a1', 'b2') OR version_number > 3)"``.
         max_results : int
         order_by : list of str, optional
             ``name``, ``version_number``, ``creation_timestamp``, ``last_updated_timestamp``.
         page_token : str, optional
         """
         max_results = validate_max_results(max_results)
-        found = search(
-            rs.iter_model_versions(self._registry()), filter_string, VERSION_FIELDS, order_by,
-            VERSION_ORDER_KEYS, ["name ASC", "version_number DESC"], _VERSION_GETTERS,
+        found = sort_model_versions(
+            filter_model_versions(rs.iter_model_versions(self._registry()), filter_string),
+            order_by,
         )
         return page(found, max_results, page_token, query_hash("versions", filter_string, order_by))
 
@@ -475,19 +475,6 @@ class RegistryMixin(ArtifactsMixin):
         A deleted model's trail stays readable.
         """
         return rs.get_audit(self._registry(), name, version)
-
-
-_MODEL_GETTERS: dict[str, Callable[[RegisteredModel], Any]] = {
-    "name": lambda m: m.name,
-    "creation_timestamp": lambda m: m.creation_timestamp,
-    "last_updated_timestamp": lambda m: m.last_updated_timestamp,
-}
-_VERSION_GETTERS: dict[str, Callable[[ModelVersion], Any]] = {
-    "name": lambda v: v.name,
-    "version_number": lambda v: v.version,
-    "creation_timestamp": lambda v: v.creation_timestamp,
-    "last_updated_timestamp": lambda v: v.last_updated_timestamp,
-}
 
 
 def _run_folder(run: Run, path: str) -> Path:

@@ -4,7 +4,7 @@ The parser turns text into a small AST (:class:`Comparison`, :class:`And`, :clas
 :class:`MatchAll`) and compiles every node into a closure while it parses, so filtering a
 run costs a few attribute lookups. Nothing is ever ``eval``-ed. What a name means (which
 prefixes and attributes exist, how to read them) comes from a :class:`Schema`, so the same
-grammar serves runs and experiments. Every problem raises :class:`InvalidFilterError` with
+grammar serves runs, experiments, registered models and model versions. Every problem raises :class:`InvalidFilterError` with
 the 0-based offset of the offending token and a short phrase saying what was expected.
 
 Grammar (keywords case-insensitive; ``AND`` binds tighter than ``OR``)::
@@ -13,7 +13,7 @@ Grammar (keywords case-insensitive; ``AND`` binds tighter than ``OR``)::
     or_expr    := and_expr ("OR" and_expr)*
     and_expr   := primary ("AND" primary)*
     primary    := "(" or_expr ")" | name test
-    name       := WORD | prefix "." QUOTED | QUOTED          (QUOTED: `...` or "...")
+    name       := WORD | prefix "." QUOTED | QUOTED | QUOTED "." key    (QUOTED: `...` or "...")
     test       := NUM_OP number | ("=" | "!=" | "LIKE" | "ILIKE") string
                 | ["NOT"] "IN" "(" string ("," string)* ")" | "IS" ["NOT"] "NULL"
     order      := name ["ASC" | "DESC"] EOF
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NamedTuple, Union
 
 from nbtrack.errors import InvalidFilterError
+from nbtrack.search.like import compile_like
 
 __all__ = [
     "Field",
@@ -48,7 +49,6 @@ Test = Callable[[Any], bool]
 COMPARATOR_PHRASE = "a comparator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, IS)"
 _NUMERIC_PHRASE = "a numeric comparator (=, !=, <, <=, >, >=)"
 _STRING_PHRASE = "a string comparator (=, !=, LIKE, ILIKE, IN, NOT IN)"
-_NAME_PHRASE = "a name such as metrics.<key>, params.<key>, tags.<key> or an attribute"
 _MAX_DEPTH = 64  # nesting of parentheses; keeps recursion far from Python's limit
 
 _NUMERIC_OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -92,13 +92,14 @@ class Schema:
     keyed: Mapping[str, Callable[[str], Field]]  # entity -> factory taking the key
     prefix_phrase: str  # e.g. "one of metrics., params., tags., attributes."
     attribute_names: tuple[str, ...]  # canonical names, for error messages
+    name_phrase: str  # what a name looks like, e.g. "a name such as tags.<key> or an attribute"
 
 
 # --------------------------------------------------------------------------- tokens
 
 
 class Token(NamedTuple):
-    kind: str  # WORD NUMBER SQ DQ BQ OP LPAREN RPAREN COMMA EOF
+    kind: str  # WORD NUMBER QPREFIX SQ DQ BQ OP LPAREN RPAREN COMMA EOF
     text: str  # the raw source text of the token
     value: Any  # unquoted string, float, or the text itself
     pos: int
@@ -110,6 +111,7 @@ _TOKEN_RE = re.compile(
     (?P<WS>\s+)
   | (?P<NUMBER>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<WORD>[^\W\d][\w.\-/:]*)
+  | (?P<QPREFIX>(?:`(?:[^`]|``)*`|"(?:[^"]|"")*")\.[\w.\-/:]*)
   | (?P<SQ>'(?:[^']|'')*')
   | (?P<DQ>"(?:[^"]|"")*")
   | (?P<BQ>`(?:[^`]|``)*`)
@@ -149,6 +151,10 @@ def _raise_bad_char(text: str, pos: int) -> None:
 
 
 def _token_value(text: str, kind: str, raw: str, pos: int) -> Any:
+    if kind == "QPREFIX":  # `tags`.key -> ("tags", "key", offset of the key in the token)
+        quote = raw[0]
+        close = raw.rindex(quote)
+        return raw[1:close].replace(quote * 2, quote), raw[close + 2 :], close + 2
     if kind in _QUOTES:  # a doubled quote stands for one, as in SQL
         quote = _QUOTES[kind]
         return raw[1:-1].replace(quote * 2, quote)
@@ -232,12 +238,6 @@ def _any_of(tests: tuple[Test, ...]) -> Test:
     return lambda t: any(test(t) for test in tests)
 
 
-def _like_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    """SQL LIKE: ``%`` is any run of characters, ``_`` one character, the rest literal."""
-    parts = (".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
 def _compile(fld: Field, op: str, value: Any) -> Test:
     """Turn one comparison into a closure. Missing values and NaN never compare true."""
     get = fld.get
@@ -254,8 +254,8 @@ def _compile(fld: Field, op: str, value: Any) -> Test:
 
         return numeric_test
     if op in ("LIKE", "ILIKE"):
-        match = _like_regex(value, op == "ILIKE").fullmatch
-        return lambda t: (v := get(t)) is not None and match(v) is not None
+        like = compile_like(value, ignore_case=op == "ILIKE")
+        return lambda t: (v := get(t)) is not None and like(v)
     if op in ("IN", "NOT IN"):
         members, wanted = frozenset(value), op == "IN"
         return lambda t: (v := get(t)) is not None and (v in members) is wanted
@@ -354,19 +354,25 @@ class _Parser:
         token = self.advance()
         if token.kind in ("BQ", "DQ"):
             return self.attribute(token.value, token.pos)
+        if token.kind == "QPREFIX":
+            prefix, key, key_offset = token.value
+            return self.prefixed(token, prefix, key, token.pos + key_offset)
         if token.kind != "WORD" or token.text.upper() in _KEYWORDS:
-            raise self.fail(token, _NAME_PHRASE)
+            raise self.fail(token, self.schema.name_phrase)
         prefix, dot, key = token.text.partition(".")
-        if not dot:
-            if prefix.lower() in self.schema.prefixes:
-                raise InvalidFilterError(
-                    self.text, token.end, f"'.' and a key name after {prefix!r}", None
-                )
-            return self.attribute(prefix, token.pos)
+        if dot:
+            return self.prefixed(token, prefix, key, token.pos + len(prefix) + 1)
+        if prefix.lower() in self.schema.prefixes:
+            raise InvalidFilterError(
+                self.text, token.end, f"'.' and a key name after {prefix!r}", None
+            )
+        return self.attribute(prefix, token.pos)
+
+    def prefixed(self, token: Token, prefix: str, key: str, key_pos: int) -> Field:
+        """The field named ``prefix.key`` (``key`` empty: a quoted key follows the dot)."""
         entity = self.schema.prefixes.get(prefix.lower())
         if entity is None:
             raise InvalidFilterError(self.text, token.pos, self.schema.prefix_phrase, prefix + ".")
-        key_pos = token.pos + len(prefix) + 1
         if not key:
             key, key_pos = self.quoted_key(token, prefix)
         if entity == "attribute":
@@ -459,7 +465,7 @@ class _Parser:
 
     def parse_order(self) -> tuple[Field, bool]:
         if self.peek().kind == "EOF":
-            raise self.fail(self.peek(), _NAME_PHRASE)
+            raise self.fail(self.peek(), self.schema.name_phrase)
         fld = self.name()
         direction = self.keyword("ASC", "DESC")
         if self.peek().kind != "EOF":

@@ -1,14 +1,16 @@
-"""Search filters and ordering for runs and experiments (MLflow's grammar, plus OR and parentheses).
+"""What filter names mean for runs, experiments, registered models and model versions.
 
 ``filter_runs(runs, "metrics.acc > 0.9 AND params.model = 'rf'")`` keeps the runs that match;
 ``sort_runs(runs, ["metrics.acc DESC", "start_time"])`` orders them. The grammar and its
-parser live in :mod:`nbtrack.search.grammar`; this module says what names mean for runs
-and experiments and applies parsed filters and orderings.
+parser live in :mod:`nbtrack.search.grammar`; this module holds one :class:`Schema` per kind
+of search and applies parsed filters and orderings, so every search shares one semantics.
 
 Semantics worth knowing:
 
 * A metric compares by the run's latest value (``run.data.metrics``). Missing keys and NaN
-  never satisfy a comparison, ``!=`` included; ``IS NULL`` is true only for missing keys.
+  never satisfy a comparison, ``!=`` included (a model without the tag never matches
+  ``tags.team != 'ml'``); ``IS NULL`` is true only for missing keys.
+* ``tag.`` and ``tags.`` are the same prefix, and a prefix may be quoted (`` `metrics`.acc ``).
 * ``LIKE`` is case-sensitive, ``ILIKE`` is not; ``%`` and ``_`` are the only wildcards.
 * Inside quotes a doubled quote stands for one (``'it''s'``).
 * ``tags."mlflow.runName"`` falls back to the run name when the run has no such tag.
@@ -20,7 +22,8 @@ Semantics worth knowing:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from nbtrack.search.grammar import Expr, Field, Schema, parse_expression, parse_order_clause
 from nbtrack.entities import Experiment, Run
@@ -35,6 +38,10 @@ __all__ = [
     "filter_experiments",
     "sort_experiments",
     "validate_experiment_order_by",
+    "filter_registered_models",
+    "sort_registered_models",
+    "filter_model_versions",
+    "sort_model_versions",
     "RUN_NAME_TAG",
 ]
 
@@ -100,6 +107,7 @@ def _run_schema() -> Schema:
         keyed={"metric": _metric_field, "param": _param_field, "tag": _run_tag_field},
         prefix_phrase="one of metrics., params., tags., attributes.",
         attribute_names=names,
+        name_phrase="a name such as metrics.<key>, params.<key>, tags.<key> or an attribute",
     )
 
 
@@ -143,11 +151,63 @@ def _experiment_schema() -> Schema:
         keyed={"tag": _experiment_tag_field},
         prefix_phrase="one of tags., attributes.",
         attribute_names=tuple(attributes),
+        name_phrase="a name such as tags.<key> or an attribute (name, experiment_id, ...)",
     )
+
+
+# --------------------------------------------------------------------------- registry fields
+
+
+def _entity_attribute(entity_key: str, numeric: bool = False, nullable: bool = False) -> Field:
+    def get(item: Any) -> Any:
+        return getattr(item, entity_key)
+
+    return Field("attribute", entity_key, numeric, nullable, get)
+
+
+def _entity_tag_field(key: str) -> Field:
+    return Field("tag", key, False, True, lambda item: item.tags.get(key))
+
+
+def _registry_schema(
+    attributes: dict[str, Field], what: str, aliases: Mapping[str, str] | None = None
+) -> Schema:
+    names = tuple(attributes)
+    for alias, name in (aliases or {}).items():
+        attributes[alias] = attributes[name]
+    return Schema(
+        prefixes={**_TAG_PREFIXES, **_ATTRIBUTE_PREFIXES},
+        attributes=attributes,
+        keyed={"tag": _entity_tag_field},
+        prefix_phrase="one of tags., attributes.",
+        attribute_names=names,
+        name_phrase=f"a name such as tags.<key> or {what} field ({', '.join(names)})",
+    )
+
+
+def _model_schema() -> Schema:
+    attributes = {"name": _entity_attribute("name")}
+    for name in ("creation_timestamp", "last_updated_timestamp"):
+        attributes[name] = _entity_attribute(name, numeric=True)
+    return _registry_schema(attributes, "a registered model")
+
+
+def _version_schema() -> Schema:
+    attributes = {name: _entity_attribute(name) for name in ("name", "current_stage", "status")}
+    attributes["run_id"] = _entity_attribute("run_id", nullable=True)
+    attributes["source_path"] = Field("attribute", "source_path", False, False, lambda v: v.source)
+    attributes["version_number"] = Field(
+        "attribute", "version_number", True, False, lambda v: v.version
+    )
+    for name in ("creation_timestamp", "last_updated_timestamp"):
+        attributes[name] = _entity_attribute(name, numeric=True)
+    return _registry_schema(attributes, "a model version", aliases={"source": "source_path"})
 
 
 _RUNS = _run_schema()
 _EXPERIMENTS = _experiment_schema()
+_MODELS = _model_schema()
+_VERSIONS = _version_schema()
 
 
 # --------------------------------------------------------------------------- parsing
@@ -220,6 +280,31 @@ def filter_experiments(
     text = _check_filter_type(filter_string)
     test = _parse_cached(text, _EXPERIMENTS).test
     return [experiment for experiment in experiments if test(experiment)]
+
+
+def filter_registered_models(models: Iterable[T], filter_string: str | None) -> list[T]:
+    """Registered models matching a filter on ``name``, timestamps or ``tags.<key>``."""
+    test = _parse_cached(_check_filter_type(filter_string), _MODELS).test
+    return [model for model in models if test(model)]
+
+
+def sort_registered_models(models: Iterable[T], order_by: Sequence[str] | None) -> list[T]:
+    """Registered models ordered by ``order_by`` clauses, ties (and the default) by ``name``."""
+    keys = _parse_order_by(order_by, _MODELS)
+    return _sort(_sort(list(models), [(_MODELS.attributes["name"], True)]), keys)
+
+
+def filter_model_versions(versions: Iterable[T], filter_string: str | None) -> list[T]:
+    """Model versions matching a filter on ``name``, ``run_id``, ``version_number``, tags, ..."""
+    test = _parse_cached(_check_filter_type(filter_string), _VERSIONS).test
+    return [version for version in versions if test(version)]
+
+
+def sort_model_versions(versions: Iterable[T], order_by: Sequence[str] | None) -> list[T]:
+    """Versions ordered by ``order_by``, ties (and the default) by ``name``, newest version first."""
+    keys = _parse_order_by(order_by, _VERSIONS)
+    default = [(_VERSIONS.attributes["name"], True), (_VERSIONS.attributes["version_number"], False)]
+    return _sort(_sort(list(versions), default), keys)
 
 
 def _run_default_order(run: Run) -> tuple[int, str]:

@@ -144,7 +144,7 @@ class ArtifactDownloadHandler(NbtrackHandler):
         self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{name}")
         self.set_header("X-Content-Type-Options", "nosniff")
         with open(local, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
+            while chunk := await self.backend.blocking(fh.read, _CHUNK):
                 self.write(chunk)
                 await self.flush()
         self.finish(set_content_type=mime)

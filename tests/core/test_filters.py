@@ -126,6 +126,31 @@ def test_tag_prefix_aliases(runs, prefix):
     assert ids(runs, f"{prefix}.team = 'Vision'") == ["r1"]
 
 
+@pytest.mark.parametrize(
+    "filter_string, expected",
+    [
+        ("`metrics`.acc > 0.9", ["r1", "r3"]),
+        ("`metric`.`acc` > 0.9", ["r1", "r3"]),
+        ('"params".model = \'rf\'', ["r1", "r3"]),
+        ("`tags`.team = 'Vision'", ["r1"]),
+        ("`tag`.team = 'Vision' OR `attributes`.status = 'RUNNING'", ["r1", "r2"]),
+        ("(`Metrics`.acc > 0.9)", ["r1", "r3"]),
+    ],
+)
+def test_quoted_prefixes(runs, filter_string, expected):
+    assert ids(runs, filter_string) == expected
+
+
+@pytest.mark.parametrize(
+    "filter_string, position",
+    [("`nope`.acc > 1", 0), ("`metrics`. > 1", 10), ("`metrics`.", 10), ("`metrics`.acc", 13)],
+)
+def test_bad_quoted_prefixes_say_where(filter_string, position):
+    with pytest.raises(InvalidFilterError) as info:
+        parse_filter(filter_string)
+    assert info.value.position == position
+
+
 @pytest.mark.parametrize("prefix", ["attributes.", "attribute.", "attr.", "run.", ""])
 def test_attribute_prefix_aliases_and_unprefixed_names(runs, prefix):
     assert ids(runs, f"{prefix}status = 'RUNNING'") == ["r2"]

@@ -30,7 +30,14 @@ def populated(client, run_id, iris_model):
         ("name IN ('wine', 'iris_classifier')", ["iris_classifier", "wine"]),
         ("name NOT IN ('wine')", ["Iris_regressor", "iris_classifier"]),
         ("tags.team = 'ml'", ["iris_classifier"]),
-        ("tags.`team` != 'ml'", ["Iris_regressor", "wine"]),
+        ("tags.`team` != 'ml'", ["wine"]),  # a missing tag never matches, as for runs
+        ("tag.team = 'ml'", ["iris_classifier"]),
+        ("`tags`.team = 'vision'", ["wine"]),
+        ("`tag`.`team` = 'vision'", ["wine"]),
+        ("tags.team IS NULL", ["Iris_regressor"]),
+        ("name = 'wine' OR tags.team = 'ml'", ["iris_classifier", "wine"]),
+        ("(name LIKE 'iris%' OR name = 'wine') AND tags.team != 'ml'", ["wine"]),
+        ("name ILIKE '%REG%' or (tags.team = 'vision' and name = 'wine')", ["Iris_regressor", "wine"]),
         ("name ILIKE 'IRIS%' and tags.team = 'ml'", ["iris_classifier"]),
         ('name = "wine"', ["wine"]),
     ],
@@ -60,6 +67,10 @@ def test_search_registered_models_order_and_pages(populated):
         ("current_stage = 'Production'", [("iris_classifier", 2)]),
         ("name ILIKE 'iris%' AND version_number = 1", [("Iris_regressor", 1), ("iris_classifier", 1)]),
         ("status = 'READY' AND name = 'Iris_regressor'", [("Iris_regressor", 1)]),
+        ("version_number = 2 OR name = 'Iris_regressor'", [("Iris_regressor", 1), ("iris_classifier", 2)]),
+        ("(current_stage = 'Production' OR version_number = 1) AND name LIKE 'iris%'",
+         [("iris_classifier", 2), ("iris_classifier", 1)]),
+        ("tags.nope != 'x'", []),
     ],
 )
 def test_search_model_versions_filters(populated, filter_string, expected):
@@ -79,7 +90,10 @@ def test_search_model_versions_by_run_and_order(populated, run_id):
         ("nam = 'x'", 0),
         ("name = x", 7),
         ("name == 'x'", 6),
-        ("name = 'x' OR name = 'y'", 11),
+        ("name = 'x' OR", 13),
+        ("(name = 'x'", 11),
+        ("`nope`.x = 'y'", 0),
+        ("metrics.acc > 1", 0),
         ("name LIKE", 9),
         ("name IN 'x'", 8),
         ("name IN ('x'", 12),
@@ -100,9 +114,13 @@ def test_bad_version_filters(populated, filter_string):
         populated.search_model_versions(filter_string)
 
 
-@pytest.mark.parametrize("order_by", [["size"], ["name UP"], ["name ASC extra"], [""]])
-def test_bad_order_by(populated, order_by):
-    with pytest.raises(InvalidFilterError, match="ASC\\|DESC"):
+@pytest.mark.parametrize(
+    "order_by, expected",
+    [(["size"], "an attribute name"), (["name UP"], "ASC, DESC"), (["name ASC extra"], "end of clause"),
+     ([""], "registered model field"), ("name", "a list of order_by strings")],
+)
+def test_bad_order_by(populated, order_by, expected):
+    with pytest.raises(InvalidFilterError, match=expected):
         populated.search_registered_models(order_by=order_by)
 
 
@@ -113,5 +131,5 @@ def test_bad_max_results(populated, bad):
 
 
 def test_filter_must_be_a_string(populated):
-    with pytest.raises(InvalidParameterError, match="filter_string must be a string"):
+    with pytest.raises(InvalidFilterError, match="a filter string"):
         populated.search_model_versions(42)
