@@ -1,6 +1,7 @@
 """REST handler for what changed between two runs (the dashboard's "Diff" action).
 
-``GET runs/<before>/diff/<after>`` -> ``{"diff": RunDiff.to_dict(), "html": <escaped HTML>}``:
+``GET runs/<before>/diff/<after>`` -> ``{"diff": RunDiff.to_dict(), "html": <escaped HTML>}``
+(each run a full id, unique id prefix or run name, as on every run route):
 the same comparison as ``%track_diff`` (see :mod:`nbtrack.diff`), as data and as the HTML view
 the notebook shows, so a front end can render either.
 """
@@ -10,6 +11,7 @@ from typing import Any
 
 import tornado.web
 
+from .._run_ids import resolve_run_id
 from ..diff import diff_runs
 from ..provenance import load_provenance
 from .base import NbtrackHandler
@@ -20,8 +22,8 @@ __all__ = ["ROUTES"]
 def _diff_payload(client: Any, before: str, after: str) -> dict[str, Any]:
     from ..widgets.diff_html import diff_html
 
-    diff = diff_runs(load_provenance(client, client.get_run(before)),
-                     load_provenance(client, client.get_run(after)))
+    runs = [client.get_run(resolve_run_id(client, ref)) for ref in (before, after)]
+    diff = diff_runs(*(load_provenance(client, run) for run in runs))
     return {"diff": diff.to_dict(), "html": diff_html(diff)}
 
 

@@ -15,6 +15,11 @@ async def test_diff_of_two_runs_as_data_and_html(seeded, get_json):
     assert "&lt;b&gt;" in body["html"] and "<b>'" not in body["html"]
 
 
+async def test_diff_takes_prefixes_and_names(seeded, get_json):
+    body = await get_json(f"runs/{seeded.good_run[:8]}/diff/bad")
+    assert body["diff"]["a_id"] == seeded.good_run and body["diff"]["b_id"] == seeded.failed_run
+
+
 async def test_diff_with_an_unknown_run_is_404(seeded, fetch_error):
     code, body = await fetch_error(f"runs/{seeded.good_run}/diff/{'0' * 32}")
     assert code == 404 and body["error"] == "RunNotFoundError"

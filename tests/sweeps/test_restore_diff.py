@@ -131,3 +131,16 @@ def test_runs_keep_requirements_and_the_saved_notebook(ip, client, tmp_path, mon
     assert {"requirements.txt", "notebook.ipynb", "cell.py"} <= files
     assert artifact_text(client, runs["snap"].info.run_id, "notebook.ipynb", tmp_path) == notebook.read_text()
     assert client.list_artifacts(runs["bare"].info.run_id) == []
+
+
+def test_diff_names_git_commit_and_dirty_changes(client, store_uri):
+    exp = client.create_experiment("git")
+    ids = []
+    for commit, dirty in (("a" * 40, "false"), ("b" * 40, "true")):
+        run = client.create_run(exp, run_name=commit[:1], tags={
+            "nbtrack.git.commit": commit, "nbtrack.git.dirty": dirty, "nbtrack.python": "3.11.7"})
+        ids.append(run.info.run_id)
+    diff = diff_runs(*(load_provenance(client, client.get_run(i)) for i in ids))
+    assert [(c.key, c.before, c.after) for c in diff.git] == [
+        ("commit", "a" * 40, "b" * 40), ("dirty", "false", "true")]
+    assert "dirty: false -> true" in diff.text()

@@ -31,8 +31,11 @@ if x == 2:
     raise ValueError("bad x")
 nbtrack.log_metric("score", x)"""
 PROBE = "print('active:', nbtrack.active_run())"
-RUN_A = "%%track_run a -e kdiff\nnbtrack.log_metric('v', 1)"
-RUN_B = "%%track_run b -e kdiff\nscale = 2\nnbtrack.log_metric('v', 1 * scale)"
+# Between the two runs the kernel imports PyYAML, so b's requirements.txt lists a package a lacks.
+RUN_A = "k = 1\nimport sys\nassert 'yaml' not in sys.modules"
+RUN_A2 = "%%track_run a -e kdiff -p k\nnbtrack.log_metric('v', 1)"
+RUN_B = "k = 2\nimport yaml"
+RUN_B2 = "%%track_run b -e kdiff -p k\nscale = 2\nnbtrack.log_metric('v', 1 * scale)"
 
 
 @pytest.fixture
@@ -89,7 +92,7 @@ def test_sweeps_restore_and_diff_in_a_kernel(store_uri, tmp_path):
     restore = '%track_restore "lr=0.01 depth=3"'
     diff = "%track_diff a b"
     nb = _notebook(SETUP, GRID, RANDOM.format(name="r1"), RANDOM.format(name="r2"), OPTUNA, FAILING,
-                   PROBE, restore, RUN_A, RUN_B, diff, PROBE)
+                   PROBE, restore, RUN_A, RUN_A2, RUN_B, RUN_B2, diff, PROBE)
     payloads: dict[int, list] = {}
 
     def keep_payload(cell, cell_index, execute_reply):
@@ -125,13 +128,14 @@ def test_sweeps_restore_and_diff_in_a_kernel(store_uri, tmp_path):
     assert sorted((c.data.params["x"], c.info.status) for c in flaky) == [
         ("1", "FINISHED"), ("2", "FAILED"), ("3", "FINISHED")]
 
-    assert _text(nb.cells[6]).strip() == "active: None" == _text(nb.cells[11]).strip()
+    assert _text(nb.cells[6]).strip() == "active: None" == _text(nb.cells[13]).strip()
     [next_cell] = [p for p in payloads[7] if p.get("source") == "set_next_input"]
     restored = [c for c in children if c.info.run_name == "lr=0.01 depth=3"][0]
     assert next_cell["text"] == (f"# restored from run 'lr=0.01 depth=3' ({restored.info.run_id})\n"
                                  "lr = 0.01\ndepth = 3\nnbtrack.log_metric(\"loss\", lr * depth)\n")
-    shown = _text(nb.cells[10])
-    assert "+scale = 2" in shown and "v: 1 -> 2" in shown
+    shown = _text(nb.cells[12])
+    assert "+scale = 2" in shown and "k: 1 -> 2" in shown and "v: 1 -> 2" in shown
+    assert "PyYAML: (none) -> " in shown
 
 
 async def _wait_for(path: Path, task: asyncio.Task, timeout_s: float) -> None:
