@@ -21,6 +21,7 @@ from ._durations import format_duration, run_duration_ms
 from ._run_ids import resolve_run_id
 from .entities import Run, ViewType
 from .errors import ExperimentNotFoundError, NbtrackError
+from .sync._cli import SYNC_HELP, add_sync_arguments, run_sync
 
 if TYPE_CHECKING:
     from .client import TrackingClient
@@ -322,6 +323,7 @@ COMMANDS: list[Command] = [
     Command("export", "export runs as CSV or JSON", _export_args, _cmd_export),
     Command("close-stale", "mark RUNNING runs whose process is gone as KILLED", _json_flag,
             _cmd_close_stale),
+    Command("sync", SYNC_HELP, add_sync_arguments, run_sync, creates_store=True),
 ]
 
 

@@ -525,6 +525,15 @@ class DocStore:
     def update_registry(self, fn: Callable[[dict[str, Any]], T]) -> T:
         return self._docs.update("registry", fn)
 
+    # -- named documents of other services (sync's id mapping) ----------------------------
+    def read_document(self, name: str) -> Mapping[str, Any]:
+        """The JSON document ``name`` kept in the store for a service such as ``nbtrack sync``."""
+        return self._docs.read(f"services/{name}")
+
+    def update_document(self, name: str, fn: Callable[[dict[str, Any]], T]) -> T:
+        """Apply ``fn`` to the document ``name`` under the store lock and persist it atomically."""
+        return self._docs.update(f"services/{name}", fn)
+
 
 _STORES: weakref.WeakSet[DocStore] = weakref.WeakSet()
 
