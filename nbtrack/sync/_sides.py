@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import _registry_state as rs
 from ..artifacts import ArtifactRepository, local_path_from_uri
 from ..entities import Experiment, Metric, Run
+from ..registry import rules as rs
 from ..store import open_store
 
 #: Tag on a run (or model version) created by sync: its id on the side it came from.
