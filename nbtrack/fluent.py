@@ -18,10 +18,10 @@ from typing import Any, Mapping, Sequence
 from .client.checks import check_status, check_tags
 from .client.run_defaults import USER_TAG, current_user
 from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
-from ._validation import validate_id, validate_name, validate_timestamp
+from ._validation import validate_id, validate_name
 from .client import TrackingClient, get_tracking_uri
 from .client import set_tracking_uri as _set_default_uri
-from .entities import Experiment, LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
+from .entities import Experiment, LifecycleStage, Param, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
 from .errors import (
     ExperimentAlreadyExistsError,
     InvalidParameterError,
@@ -378,9 +378,7 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp
     active = _require_run("log metrics")
     if not isinstance(metrics, Mapping):
         raise InvalidParameterError(f"metrics must be a dict of name -> number, got {metrics!r}")
-    ts = validate_timestamp(timestamp)
-    items = [Metric(k, val, ts, step) for k, val in metrics.items()]  # type: ignore[arg-type]
-    active._client.log_batch(active.run_id, metrics=items)
+    active._client._log_metrics_fast(active.run_id, metrics, step, timestamp)
 
 
 def log_param(key: str, value: Any) -> Any:

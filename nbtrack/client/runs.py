@@ -208,6 +208,29 @@ class RunsMixin(ClientBase):
         if listeners:
             notify(run_id, [Metric(key, value, timestamp, step)])
 
+    def _log_metrics_fast(self, run_id: str, metrics: Mapping[Any, Any], step: Any, timestamp: Any) -> None:
+        """Fluent hot path of ``log_metrics``: every point is checked first (all or none are
+        taken, as with ``log_batch``), then each goes straight to the store's buffer."""
+        timestamp = int(_time() * 1000) if timestamp is None else v.validate_timestamp(timestamp)
+        step = 0 if step is None else v.validate_step(step)
+        good_keys = v.GOOD_KEYS
+        points = []
+        for key, value in metrics.items():
+            try:
+                known = key in good_keys
+            except TypeError:
+                known = False
+            if not known:
+                v.validate_key(key, "metric")
+            if type(value) is not float:
+                value = v.validate_metric_value(key, value)
+            points.append((key, value))
+        append = self._store.append_metric
+        for key, value in points:
+            append(run_id, key, value, timestamp, step)
+        if listeners:
+            notify(run_id, [Metric(key, value, timestamp, step) for key, value in points])
+
     def set_tag(self, run_id: str, key: str, value: Any) -> None:
         """Set a run tag (value stored as a string, at most 8000 characters).
 
