@@ -143,3 +143,70 @@ def _fill_files(template_dir: Path, runs: int, per_run: int) -> None:
             (run_dir / rel).write_text(text.replace(template, new_id))
         for key, text in metric_text.items():
             (run_dir / "metrics" / key).write_text(text)
+
+
+def fill_history(a: Any, exp_id: str, key: str, points: int) -> str:
+    """One finished run holding ``points`` points of ``key``, rows/lines written in bulk."""
+    run_id = a.client.create_run(exp_id, run_name=f"history-{points}").info.run_id
+    ts = int(time.time() * 1000)
+    parsed = urlparse(a.uri)
+    if parsed.scheme == "sqlite":
+        con = sqlite3.connect(parsed.path)
+        try:
+            with con:
+                con.executemany(
+                    'INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, 0)',
+                    ((key, 1.0 / (i + 1), ts + i, run_id, i) for i in range(points)))
+                con.execute(
+                    'INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, 0, ?)',
+                    (key, 1.0 / points, ts + points - 1, points - 1, run_id))
+        finally:
+            con.close()
+    else:
+        folder = Path(parsed.path) / exp_id / run_id / "metrics"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_text("".join(f"{ts + i} {1.0 / (i + 1)} {i}\n" for i in range(points)))
+    a.client.set_terminated(run_id)
+    if len(a.client.get_metric_history(run_id, key)) != points:
+        raise RuntimeError("bulk history: MLflow reads back a different number of points")
+    return run_id
+
+
+def fill_search(a: Any, exp_id: str, runs: int) -> str:
+    """``runs`` finished runs with ``search_data``'s params, metrics and tags, as SQL rows."""
+    from search_data import search_runs_data
+
+    parsed = urlparse(a.uri)
+    if parsed.scheme != "sqlite":
+        raise ValueError("bulk search fill is written for MLflow's sqlite store only")
+    template = a.client.create_run(exp_id, run_name="template").info.run_id
+    a.client.set_terminated(template)
+    ts = int(time.time() * 1000)
+    con = sqlite3.connect(parsed.path)
+    try:
+        cols = [r[1] for r in con.execute('PRAGMA table_info("runs")')]
+        row = list(con.execute("SELECT * FROM runs WHERE run_uuid = ?", (template,)).fetchone())
+        tag_rows = con.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (template,)).fetchall()
+        quoted, holes = ", ".join(f'"{c}"' for c in cols), ", ".join("?" * len(cols))
+        with con:
+            for i, r in enumerate(search_runs_data(runs)):
+                run_id = f"search{i:026x}"
+                values = [v.replace(template, run_id) if isinstance(v, str) else v for v in row]
+                values[cols.index("run_uuid")] = run_id
+                values[cols.index("name")] = r.name
+                con.execute(f'INSERT INTO runs ({quoted}) VALUES ({holes})', values)
+                tags = {**dict(tag_rows), "mlflow.runName": r.name, **r.tags}
+                con.executemany("INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)",
+                                [(k, v, run_id) for k, v in tags.items()])
+                con.executemany("INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)",
+                                [(k, v, run_id) for k, v in r.params.items()])
+                con.executemany(
+                    'INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, 0, 0)',
+                    [(k, v, ts, run_id) for k, v in r.metrics.items()])
+                con.executemany(
+                    'INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, 0, 0, ?)',
+                    [(k, v, ts, run_id) for k, v in r.metrics.items()])
+            con.execute("UPDATE runs SET lifecycle_stage = 'deleted' WHERE run_uuid = ?", (template,))
+    finally:
+        con.close()
+    return "SQL rows cloned from an API-written template run (same data as the others)"

@@ -1,12 +1,13 @@
-"""Benchmark nbtrack beside MLflow (sqlite and file stores) and write bench/README.md.
+"""Benchmark nbtrack beside MLflow (sqlite and file stores), Trackio and Aim; write bench/README.md.
 
-    python bench/run.py            # full run (~10 min on 2 cores), rewrites the README block
-    python bench/run.py --quick    # small sizes, one repeat: a smoke test, README untouched
+    python bench/run.py                 # full run (~30-40 min on 2 loaded cores), rewrites the README block
+    python bench/run.py --quick         # small sizes, one repeat: a smoke test (README untouched)
+    python bench/run.py --only search   # a subset (README untouched)
 
-Creates ``bench/.venv`` with the MLflow of ``requirements-mlflow.txt`` if it is missing. Every
-measurement runs ``workloads.py`` in a fresh subprocess on a fresh temporary store (the big
-store is built once per backend and then measured from several fresh processes); the table
-shows medians. Raw numbers go to ``bench/out/results.json``.
+``setup_peers.py`` creates one venv per peer first (pip only, once). Every measurement runs
+``workloads.py`` in a fresh subprocess on a fresh temporary store (big stores are built once per
+library and then measured from several fresh processes); the tools take turns on every repeat,
+and each result records the 1-minute load average. Raw numbers go to ``bench/out/results.json``.
 """
 from __future__ import annotations
 
@@ -26,78 +27,76 @@ from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-VENV = HERE / ".venv"
-VENV_PY = VENV / "bin" / "python"
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
-from report import Row, load_average, machine_lines, render_table, splice_readme  # noqa: E402
+import setup_peers  # noqa: E402
+from report import Row, load_average, machine_lines, render_chart, render_table, splice_readme  # noqa: E402
 
 __all__ = ["main"]
+
+Results = dict[str, list[dict[str, Any]]]  # backend label -> one result per repeat
 
 
 @dataclass
 class Sizes:
-    repeat: int = 5  # cheap workloads: fresh store per repeat
-    repeat_heavy: int = 3  # workloads with a setup step or a big store
-    import_repeat: int = 9
-    start_end_n: int = 100
-    log_metric_n: dict[str, int] = field(default_factory=lambda: {"nbtrack": 20000, "mlflow": 300})
-    history_points: int = 10000
-    search_runs: int = 500
+    """Sizes per workload; dicts are per library (slow synchronous peers get fewer calls)."""
+
+    repeat: int = 3
+    repeat_heavy: int = 2
+    import_repeat: int = 5
+    start_end_n: dict[str, int] = field(default_factory=lambda: {
+        "nbtrack": 100, "mlflow": 30, "trackio": 100, "aim": 5})
+    log_metric_n: dict[str, int] = field(default_factory=lambda: {
+        "nbtrack": 100_000, "mlflow": 300, "trackio": 100_000, "aim": 2000})
+    log_metrics_n: dict[str, int] = field(default_factory=lambda: {  # calls of 10 keys
+        "nbtrack": 10_000, "mlflow": 30, "trackio": 10_000, "aim": 200})
+    history_small: int = 10_000
+    history_big: int = 1_000_000
+    search_small: int = 500
+    search_big: int = 100_000
     big_runs: int = 5000
     big_points: int = 1_000_000
+    memory_points: dict[str, int] = field(default_factory=lambda: {
+        "nbtrack": 1_000_000, "mlflow": 3000, "trackio": 200_000, "aim": 3000})
 
 
-QUICK = Sizes(repeat=1, repeat_heavy=1, import_repeat=3, start_end_n=20,
-              log_metric_n={"nbtrack": 2000, "mlflow": 50}, history_points=2000,
-              search_runs=40, big_runs=200, big_points=20000)
+QUICK = Sizes(repeat=1, repeat_heavy=1, import_repeat=2,
+              start_end_n={"nbtrack": 20, "mlflow": 5, "trackio": 20, "aim": 2},
+              log_metric_n={"nbtrack": 100_000, "mlflow": 50, "trackio": 20_000, "aim": 200},
+              log_metrics_n={"nbtrack": 10_000, "mlflow": 5, "trackio": 2000, "aim": 20},
+              history_small=2000, history_big=100_000, search_small=40, search_big=2000,
+              big_runs=100, big_points=20_000,
+              memory_points={"nbtrack": 200_000, "mlflow": 500, "trackio": 50_000, "aim": 500})
 
 
 @dataclass
 class Backend:
     label: str
     lib: str
-    python: Path
     scheme: str  # "path", "sqlite" or "file"
     env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def python(self) -> Path:
+        return Path(sys.executable) if self.lib == "nbtrack" else setup_peers.venv_python(self.lib)
 
     def uri(self, folder: Path) -> str:
         if self.scheme == "sqlite":
             return f"sqlite:///{folder}/mlflow.db"
         if self.scheme == "file":
             return f"file://{folder}/mlruns"
-        return str(folder / "nbtrack-store")
+        return str(folder / f"{self.lib}-store")
 
 
-def backends() -> list[Backend]:
-    return [
-        Backend("nbtrack", "nbtrack", Path(sys.executable), "path"),
-        Backend("mlflow-sqlite", "mlflow", VENV_PY, "sqlite"),
-        # MLflow 3.x refuses the file store ("maintenance mode") unless this opt-out is set.
-        Backend("mlflow-file", "mlflow", VENV_PY, "file", {"MLFLOW_ALLOW_FILE_STORE": "true"}),
-    ]
-
-
-def ensure_venv() -> None:
-    """Create bench/.venv with MLflow unless it is there already with the pinned version."""
-    reqs = HERE / "requirements-mlflow.txt"
-    pinned = [ln.split("==")[1].strip() for ln in reqs.read_text().splitlines()
-              if ln.startswith("mlflow==")][0]
-    if VENV_PY.exists() and _mlflow_version() == pinned:
-        return
-    print(f"installing mlflow=={pinned} into {VENV} (a few minutes, once) ...", flush=True)
-    OUT.mkdir(exist_ok=True)
-    with open(OUT / "pip.log", "w") as log:
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV_PY), "-m", "pip", "install", "-r", str(reqs)],
-                       stdout=log, stderr=subprocess.STDOUT, check=True)
-
-
-def _mlflow_version() -> str:
-    done = subprocess.run([str(VENV_PY), "-c", "import mlflow; print(mlflow.__version__)"],
-                          capture_output=True, text=True)
-    return done.stdout.strip()
+ALL_BACKENDS = [
+    Backend("nbtrack", "nbtrack", "path"),
+    Backend("mlflow-sqlite", "mlflow", "sqlite"),
+    # MLflow 3.x refuses the file store ("maintenance mode") unless this opt-out is set.
+    Backend("mlflow-file", "mlflow", "file", {"MLFLOW_ALLOW_FILE_STORE": "true"}),
+    Backend("trackio", "trackio", "path"),
+    Backend("aim", "aim", "path"),
+]
 
 
 def run_workload(b: Backend, workload: str, folder: Path, **kwargs: Any) -> dict[str, Any]:
@@ -105,8 +104,7 @@ def run_workload(b: Backend, workload: str, folder: Path, **kwargs: Any) -> dict
     args = [str(b.python), str(HERE / "workloads.py"), b.lib, workload, b.uri(folder)]
     args += [f"{k}={v}" for k, v in kwargs.items()]
     env = {**os.environ, **b.env}
-    done = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True,
-                          timeout=900)
+    done = subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True, timeout=2400)
     if done.returncode != 0:
         raise RuntimeError(f"{b.label} {workload} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -125,23 +123,14 @@ def fresh_run(b: Backend, workload: str, **kwargs: Any) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def round_robin(bs: list[Backend], repeat: int,
-                fn: Callable[[Backend], dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """``repeat`` calls of ``fn`` per backend, taking turns, so that load from other work on
-    the shared machine falls on every backend alike rather than on one column."""
-    out: dict[str, list[dict[str, Any]]] = {b.label: [] for b in bs}
-    for _ in range(repeat):
-        for b in bs:
+def round_robin(bs: list[Backend], repeat: int, fn: Callable[[Backend], dict[str, Any]]) -> Results:
+    """``repeat`` calls of ``fn`` per backend, taking turns (the order alternates every
+    repeat), so load from other work on the shared machine falls on every column alike."""
+    out: Results = {b.label: [] for b in bs}
+    for i in range(repeat):
+        for b in (bs if i % 2 == 0 else bs[::-1]):
             out[b.label].append(fn(b))
     return out
-
-
-def med(results: list[dict[str, Any]], key: str) -> float:
-    return statistics.median(r[key] for r in results)
-
-
-def medians(by_backend: dict[str, list[dict[str, Any]]], key: str) -> dict[str, float | None]:
-    return {label: med(results, key) for label, results in by_backend.items()}
 
 
 class SetUpStores:
@@ -155,10 +144,8 @@ class SetUpStores:
     def __enter__(self) -> "SetUpStores":
         for b in self.bs:
             self.folders[b.label] = _fresh(b.label)
-            self.setup[b.label] = run_workload(b, self.workload, self.folders[b.label],
-                                               **self.kwargs)
-        # Write back the setup's dirty pages now, so no measured fsync (nbtrack's, sqlite's)
-        # waits behind hundreds of MB of someone else's writeback.
+            self.setup[b.label] = run_workload(b, self.workload, self.folders[b.label], **self.kwargs)
+        # Write back the setup's dirty pages now, so no measured fsync waits behind them.
         os.sync()
         return self
 
@@ -167,24 +154,29 @@ class SetUpStores:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-# -- the six workloads ----------------------------------------------------------------------
+def only(bs: list[Backend], why: dict[str, str]) -> tuple[list[Backend], dict[str, str]]:
+    """The backends not excused by ``why`` (label or lib -> reason), and the reasons by label."""
+    skipped = {b.label: why.get(b.label) or why[b.lib] for b in bs if b.label in why or b.lib in why}
+    return [b for b in bs if b.label not in skipped], skipped
+
+
+# -- the workloads ---------------------------------------------------------------------------
 def bench_import(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    """``python -c "import x"`` minus ``python -c pass``, interleaved, median of several."""
+    """``python -c "import x"`` minus ``python -c pass``, interleaved; every repeat a sample."""
+    modules = {"nbtrack": "nbtrack", "mlflow": "mlflow", "trackio": "trackio", "aim": "aim"}
+    libs = {b.lib: b for b in bs}
+    samples: dict[str, list[dict[str, Any]]] = {lib: [] for lib in libs}
     env_nb = {**os.environ, "PYTHONPATH": str(REPO)}
-    cases = {"nbtrack": (sys.executable, "nbtrack", env_nb),
-             "mlflow": (str(VENV_PY), "mlflow", dict(os.environ))}
-    times: dict[str, dict[str, list[float]]] = {lib: {"bare": [], "import": []} for lib in cases}
-    for _ in range(s.import_repeat):
-        for lib, (python, module, env) in cases.items():
-            times[lib]["bare"].append(_time_cmd([python, "-c", "pass"], env))
-            times[lib]["import"].append(_time_cmd([python, "-c", f"import {module}"], env))
-    raw["import"] = times
-    values = {lib: statistics.median(t["import"]) - statistics.median(t["bare"])
-              for lib, t in times.items()}
-    row = Row("`import` (fresh interpreter, minus bare start)",
-              {b.label: values[b.lib] for b in bs}, 10,
-              notes=["import: one MLflow figure serves both store columns (importing opens no store)."])
-    return [row]
+    for i in range(s.import_repeat):
+        for lib, b in (list(libs.items()) if i % 2 == 0 else list(libs.items())[::-1]):
+            env = env_nb if lib == "nbtrack" else dict(os.environ)
+            bare = _time_cmd([str(b.python), "-c", "pass"], env)
+            imp = _time_cmd([str(b.python), "-c", f"import {modules[lib]}"], env)
+            samples[lib].append({"s": imp - bare, "load1": float(load_average())})
+    raw["import"] = samples
+    return [Row("`import` (fresh interpreter, minus bare start)",
+                {b.label: samples[b.lib] for b in bs}, "s",
+                notes=["import: one MLflow figure serves both store columns (importing opens no store)."])]
 
 
 def _time_cmd(cmd: list[str], env: dict[str, str]) -> float:
@@ -194,131 +186,213 @@ def _time_cmd(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def bench_start_end(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    results = round_robin(bs, s.repeat, lambda b: fresh_run(b, "start_end", n=s.start_end_n))
-    raw["start_end"] = results
-    return [Row(f"start + end run (fluent, per pair, N={s.start_end_n})",
-                medians(results, "per_op_s"), 4)]
+    res = round_robin(bs, s.repeat, lambda b: fresh_run(b, "start_params_end", n=s.start_end_n[b.lib]))
+    raw["start_params_end"] = res
+    n = ", ".join(f"{k} {v}" for k, v in s.start_end_n.items())
+    return [Row(f"run start + 3 params + end, per run (runs per process: {n})", res, "per_op_s",
+                target="≤ Trackio", met=lambda v: _le(v, "nbtrack", "trackio"))]
 
 
 def bench_log_metric(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    n = s.log_metric_n
-    results = round_robin(bs, s.repeat, lambda b: fresh_run(b, "log_metric", n=n[b.lib]))
-    raw["log_metric"] = results
-    return [Row(f"`log_metric` per call incl. flush (+ end_run for nbtrack) "
-                f"(N={n['nbtrack']:,} nbtrack, {n['mlflow']:,} MLflow)",
-                medians(results, "per_op_s"), 400)]
+    res = round_robin(bs, s.repeat, lambda b: fresh_run(b, "log_metric", n=s.log_metric_n[b.lib]))
+    raw["log_metric"] = res
+    n = ", ".join(f"{k} {v:,}" for k, v in s.log_metric_n.items())
+    floor = Row("`log_metric` ÷ floor (appending (step, value, time.time()) through a call, same process)",
+                res, "x_floor", kind="x", target="nbtrack ≤ 3×", met=lambda v: _at_most(v, "nbtrack", 3))
+    return [Row(f"`log_metric` per call, flush and run end included (calls: {n})", res, "per_op_s"), floor]
 
 
-def _history_once(b: Backend, s: Sizes) -> dict[str, Any]:
+def bench_log_metrics(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
+    res = round_robin(bs, s.repeat, lambda b: fresh_run(b, "log_metrics", n=s.log_metrics_n[b.lib]))
+    raw["log_metrics"] = res
+    lm = raw.get("log_metric", {}).get("nbtrack")
+    single = statistics.median(r["per_op_s"] for r in lm) if lm else None
+    n = ", ".join(f"{k} {v:,}" for k, v in s.log_metrics_n.items())
+    return [Row(f"`log_metrics` with 10 keys, per point (calls: {n})", res, "per_op_s",
+                target="nbtrack ≤ its `log_metric`",
+                met=lambda v: None if single is None or v.get("nbtrack") is None else v["nbtrack"] <= single)]
+
+
+def _history_once(b: Backend, points: int, bulk: int) -> dict[str, Any]:
     folder = _fresh(b.label)
     try:
-        setup = run_workload(b, "history_setup", folder, points=s.history_points)
-        read = run_workload(b, "history_read", folder, run_id=setup["run_id"])
+        setup = run_workload(b, "history_setup", folder, points=points, bulk=bulk)
+        read = run_workload(b, "history_read", folder, run_id=setup["run_id"], repeat=5 if not bulk else 2)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    if read["points"] != s.history_points:
-        raise RuntimeError(f"{b.label} returned {read['points']} of {s.history_points} points")
+    if read["points"] != points:
+        raise RuntimeError(f"{b.label} returned {read['points']} of {points} points")
     return {**read, "setup_s": setup["setup_s"]}
 
 
 def bench_history(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    results = round_robin(bs, s.repeat_heavy, lambda b: _history_once(b, s))
-    raw["history"] = results
-    label = f"`get_metric_history`, {s.history_points:,} points"
-    return [Row(f"{label}: first read in a fresh process", medians(results, "cold_s"), 10),
-            Row(f"{label}: warm (later reads)", medians(results, "warm_s"), 10)]
+    small = round_robin(bs, s.repeat_heavy, lambda b: _history_once(b, s.history_small, 0))
+    big_bs, skipped = only(bs, {"aim": "no bulk writer; 1M `track` calls take ~30 min here"})
+    big = round_robin(big_bs, s.repeat_heavy, lambda b: _history_once(b, s.history_big, 1))
+    raw["history"] = {"small": small, "big": big}
+    lab = "`get_metric_history`, every value read"
+    mlflow_10x = lambda v: _ratio_at_least(v, "nbtrack", ("mlflow-sqlite", "mlflow-file"), 10)  # noqa: E731
+    return [
+        Row(f"{lab}, {s.history_small:,} points: first read in a fresh process", small, "cold_s",
+            target="≥ 10× better MLflow", met=mlflow_10x),
+        Row(f"{lab}, {s.history_small:,} points: warm", small, "warm_s"),
+        Row(f"{lab}, {s.history_big:,} points: first read in a fresh process", big, "cold_s",
+            target="< 150 ms", met=lambda v: _below(v, "nbtrack", 0.150), skipped=skipped,
+            notes=["history: nbtrack's read is `get_metric_history(...).to_numpy()['value']` (the history is "
+                   "column-backed); MLflow's `[m.value for m in get_metric_history(...)]`; Trackio's "
+                   "`SQLiteStorage.get_metric_values`; Aim's `run.get_metric(...).values.values_list()`. "
+                   "1M-point histories are written in bulk (nbtrack: client `log_batch`; MLflow: SQL rows or "
+                   "the metric file; Trackio: its own `bulk_log`)."]),
+        Row(f"{lab}, {s.history_big:,} points: warm", big, "warm_s", skipped=skipped),
+    ]
+
+
+def _search_rows(bs: list[Backend], s: Sizes, raw: dict[str, Any], runs: int, bulk: int,
+                 skipped_why: dict[str, str], cold_target: tuple[str, Callable] | None,
+                 warm_target: tuple[str, Callable] | None) -> list[Row]:
+    use, skipped = only(bs, skipped_why)
+    with SetUpStores(use, "search_setup", runs=runs, bulk=bulk) as stores:
+        res = round_robin(use, s.repeat_heavy, lambda b: run_workload(
+            b, "search_read", stores.folders[b.label], experiment_id=stores.setup[b.label]["experiment_id"],
+            repeat=2 if bulk else 5))
+    raw[f"search_{runs}"] = {"setup": stores.setup, "reads": res}
+    answers = {(r["count"], r["ordered"], tuple(round(x, 9) for x in r["first"])) for rs in res.values() for r in rs}
+    if len(answers) != 1 or not next(iter(answers))[1]:
+        raise RuntimeError(f"search results differ between libraries or are unordered: {answers}")
+    setup = ", ".join(f"{k} {v['setup_s']:.1f} s ({v['method']})" for k, v in stores.setup.items())
+    label = f"`search_runs` over {runs:,} runs, filter + order_by"
+    ct, cm = cold_target or (None, None)
+    wt, wm = warm_target or (None, None)
+    return [Row(f"{label}: first call in a fresh process", res, "cold_s", target=ct, met=cm, skipped=skipped),
+            Row(f"{label}: warm", res, "warm_s", target=wt, met=wm, skipped=skipped,
+                notes=[f"search over {runs:,}: setup {setup}; all returned the same "
+                       f"{next(iter(answers))[0]} runs in the same order."])]
 
 
 def bench_search(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    with SetUpStores(bs, "search_setup", runs=s.search_runs) as stores:
-        results = round_robin(bs, s.repeat_heavy, lambda b: run_workload(
-            b, "search_read", stores.folders[b.label],
-            experiment_id=stores.setup[b.label]["experiment_id"]))
-    raw["search"] = {"setup": stores.setup, "reads": results}
-    answers = {(r["count"], r["ordered"]) for rs in results.values() for r in rs}
-    if len(answers) != 1 or not next(iter(answers))[1]:
-        raise RuntimeError(f"search results differ between libraries or are unordered: {answers}")
-    setup = ", ".join(f"{k} {v['setup_s']:.1f} s" for k, v in stores.setup.items())
-    label = f"`search_runs` over {s.search_runs} runs, filter + order_by"
-    return [Row(f"{label}: first call in a fresh process", medians(results, "cold_s"), 5),
-            Row(f"{label}: warm (second and later calls)", medians(results, "warm_s"), 5,
-                notes=[f"search: setup of {s.search_runs} runs through each client took "
-                       f"{setup}; all three returned the same {next(iter(answers))[0]} runs "
-                       "in the same order."])]
+    no_search = {"trackio": "no run search API (runs are listed per project; filtering is the caller's)",
+                 "aim": "`Repo.query_runs` found none of the runs its own API had just written, in a fresh "
+                        "process (3.29.1; they are not indexed yet), so there is nothing to time"}
+    small = _search_rows(bs, s, raw, s.search_small, 0, no_search, None, None)
+    big_skip = {**no_search, "mlflow-file": "100k runs are ~1M small files; its search lists every run folder "
+                "(~0.7 ms a run at 500 runs: over a minute a call)",
+                }
+    big = _search_rows(bs, s, raw, s.search_big, 1, big_skip,
+                       ("< 1 s", lambda v: _below(v, "nbtrack", 1.0)),
+                       ("< 50 ms", lambda v: _below(v, "nbtrack", 0.050)))
+    return small + big
 
 
 def bench_big_store(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
-    empty = round_robin(bs, s.repeat, lambda b: fresh_run(b, "new_run"))
-    with SetUpStores(bs, "bigstore_setup", runs=s.big_runs, points=s.big_points) as stores:
-        big = round_robin(bs, s.repeat_heavy,
-                          lambda b: run_workload(b, "new_run", stores.folders[b.label]))
+    use, skipped = only(bs, {"aim": "a run costs ~0.6 s through its API here (5,000 runs: ~50 min)"})
+    empty = round_robin(use, s.repeat, lambda b: fresh_run(b, "new_run"))
+    with SetUpStores(use, "bigstore_setup", runs=s.big_runs, points=s.big_points) as stores:
+        big = round_robin(use, s.repeat_heavy, lambda b: run_workload(b, "new_run", stores.folders[b.label]))
     raw["big_store"] = {"empty": empty, "setup": stores.setup, "big": big}
-    e, g = medians(empty, "write_s"), medians(big, "write_s")
-    flat = {k: g[k] / e[k] for k in e}  # type: ignore[operator]
-    notes = [f"big store, {k}: setup {v['setup_s']:.1f} s ({v['method']}); opening the store "
-             f"(`set_experiment`, outside the timed writes) {med(empty[k], 'open_s') * 1e3:.0f}"
-             f" ms empty, {med(big[k], 'open_s') * 1e3:.0f} ms big"
-             for k, v in stores.setup.items()]
+    flat = {k: [{"flat": statistics.median(r["write_s"] for r in big[k])
+                 / statistics.median(r["write_s"] for r in empty[k]),
+                 "load1": statistics.median(r["load1"] for r in big[k])}] for k in big}
+    notes = [f"big store, {k}: setup {v['setup_s']:.1f} s ({v['method']})" for k, v in stores.setup.items()]
     size = f"{s.big_runs:,} runs + {s.big_points:,} points"
-    return [Row("new run's writes (start, 10 params, 100 `log_metric`, end; median of 5 "
-                "per process): empty store",
-                e, None),
-            Row(f"new run's writes: store holding {size}", g, None),
-            Row(f"new run's writes: {size} ÷ empty (must stay flat)", flat, 1.5, kind="flat",
-                notes=notes)]
+    return [Row("new run's writes (start, 10 params, 100 `log_metric`, end): empty store", empty, "write_s",
+                skipped=skipped),
+            Row(f"new run's writes: store holding {size}", big, "write_s", skipped=skipped),
+            Row(f"new run's writes: {size} ÷ empty (must stay flat)", flat, "flat", kind="x",
+                target="nbtrack ≤ 1.5×", met=lambda v: _at_most(v, "nbtrack", 1.5), skipped=skipped, notes=notes)]
+
+
+def bench_memory(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]:
+    res = round_robin(bs, max(1, s.repeat_heavy - 1),
+                      lambda b: fresh_run(b, "memory", points=s.memory_points[b.lib]))
+    raw["memory"] = res
+    for rs in res.values():
+        for r in rs:
+            r["peak_per_point_b"] = r["peak_growth_b"] / r["points"]
+    n = ", ".join(f"{k} {v:,}" for k, v in s.memory_points.items())
+    nb = s.memory_points["nbtrack"]
+    return [Row(f"RSS growth while logging, peak (points: {n})", res, "peak_growth_b", kind="bytes"),
+            Row("RSS growth while logging, peak, per point", res, "peak_per_point_b", kind="bytes",
+                target="nbtrack ≤ 40 B", met=lambda v: _at_most(v, "nbtrack", 40)),
+            Row(f"RSS after the run ended, above the pre-logging RSS ({nb:,} points for nbtrack)", res,
+                "final_growth_b", kind="bytes", target="nbtrack ≤ 20 MB",
+                met=lambda v: _at_most(v, "nbtrack", 20 * 2**20))]
+
+
+def _le(v: dict[str, float], ours: str, theirs: str) -> bool | None:
+    return None if v.get(ours) is None or v.get(theirs) is None else v[ours] <= v[theirs]
+
+
+def _at_most(v: dict[str, float], ours: str, limit: float) -> bool | None:
+    return None if v.get(ours) is None else v[ours] <= limit
+
+
+def _below(v: dict[str, float], ours: str, limit: float) -> bool | None:
+    return None if v.get(ours) is None else v[ours] < limit
+
+
+def _ratio_at_least(v: dict[str, float], ours: str, theirs: tuple[str, ...], ratio: float) -> bool | None:
+    peers = [v[t] for t in theirs if v.get(t) is not None]
+    return None if v.get(ours) is None or not peers else min(peers) / v[ours] >= ratio
 
 
 BENCHES: dict[str, Callable[[list[Backend], Sizes, dict[str, Any]], list[Row]]] = {
     "import": bench_import,
     "start_end": bench_start_end,
     "log_metric": bench_log_metric,
+    "log_metrics": bench_log_metrics,
     "history": bench_history,
     "search": bench_search,
     "big_store": bench_big_store,
+    "memory": bench_memory,
 }
 
 
-def versions() -> dict[str, str]:
+def versions(bs: list[Backend]) -> dict[str, str]:
     def out(cmd: list[str]) -> str:
         return subprocess.run(cmd, capture_output=True, text=True, cwd=REPO).stdout.strip()
 
-    probe = "import sys, {m}; print(sys.version.split()[0], {m}.__version__)"
-    py_nb, tinydb = out([sys.executable, "-c", probe.format(m="tinydb")]).split()
-    py_ml, mlflow = out([str(VENV_PY), "-c", probe.format(m="mlflow")]).split()
     commit = out(["git", "rev-parse", "--short", "HEAD"])
-    return {"nbtrack": f"git {commit}, Python {py_nb}, TinyDB {tinydb}",
-            "MLflow": f"{mlflow} (bench/.venv, Python {py_ml}), telemetry off, sync logging"}
+    tinydb = out([sys.executable, "-c", "import tinydb; print(tinydb.__version__)"])
+    found = {"nbtrack": f"git {commit}, Python {sys.version.split()[0]}, TinyDB {tinydb}"}
+    for lib in dict.fromkeys(b.lib for b in bs if b.lib != "nbtrack"):
+        found[lib] = f"{setup_peers.installed_version(lib)} (bench/.venvs/{lib}, pip)"
+    found["mlflow"] = found.get("mlflow", "") + ", telemetry off, synchronous logging"
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes; README untouched")
-    parser.add_argument("--only", default=",".join(BENCHES),
-                        help=f"comma-separated subset of {','.join(BENCHES)}")
+    parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
+    parser.add_argument("--libs", default="", help="comma-separated subset of backends (labels)")
     opts = parser.parse_args(argv)
     chosen = opts.only.split(",")
     unknown = set(chosen) - set(BENCHES)
     if unknown:
         parser.error(f"unknown workloads {sorted(unknown)}: choose from {list(BENCHES)}")
-    ensure_venv()
+    bs = [b for b in ALL_BACKENDS if not opts.libs or b.label in opts.libs.split(",")]
+    missing = {b.lib for b in bs if b.lib != "nbtrack" and not setup_peers.ensure_peer(b.lib)}
+    bs = [b for b in bs if b.lib not in missing]
     sizes = QUICK if opts.quick else Sizes()
     started, rows, raw, load = time.perf_counter(), [], {}, load_average()
+    OUT.mkdir(exist_ok=True)
     for name in chosen:
         t0 = time.perf_counter()
-        rows += BENCHES[name](backends(), sizes, raw)
-        print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
+        rows += BENCHES[name](bs, sizes, raw)
+        print(f"{name}: {time.perf_counter() - t0:.0f} s (load {load_average()})", flush=True)
+        (OUT / "results.json").write_text(json.dumps(raw, indent=1))
     wall = time.perf_counter() - started
     date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    repeats = (f"medians of {sizes.repeat} fresh processes (setup-heavy workloads: "
-               f"{sizes.repeat_heavy}; import: {sizes.import_repeat})")
-    block = (render_table(rows) + f"\n\n- {repeats}\n"
-             + machine_lines(versions(), date, wall, f"{load} / {load_average()}"))
+    repeats = (f"medians of {sizes.repeat} fresh processes, spread = lowest–highest (setup-heavy workloads: "
+               f"{sizes.repeat_heavy}; memory: {max(1, sizes.repeat_heavy - 1)}; import: {sizes.import_repeat})")
+    block = (render_table(rows, [b.label for b in bs]) + f"\n\n- {repeats}\n"
+             + machine_lines(versions(bs), date, wall, f"{load} / {load_average()}")
+             + (f"\n- not installed: {', '.join(sorted(missing))}" if missing else ""))
     print(block)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "results.json").write_text(json.dumps(raw, indent=1))
     if not opts.quick and chosen == list(BENCHES):
+        (HERE / "results.svg").write_text(render_chart(rows, [b.label for b in bs]))
         splice_readme(HERE / "README.md", block)
-        print(f"wrote {HERE / 'README.md'}")
+        print(f"wrote {HERE / 'README.md'} and {HERE / 'results.svg'}")
 
 
 if __name__ == "__main__":
