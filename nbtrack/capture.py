@@ -7,19 +7,18 @@ with :class:`CaptureWarning`; a failed step leaves its tags out but never breaks
 from __future__ import annotations
 
 import ast
-import getpass
 import glob
 import json
 import os
 import platform
 import re
-import socket
 import subprocess
 import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, TypeVar
 
+from ._identity import current_user, host_name, pid_alive
 from ._validation import MAX_TAG_VALUE_LENGTH
 
 __all__ = [
@@ -147,21 +146,10 @@ def _running_servers() -> list[dict[str, Any]]:
                 info = json.load(f)
         except (OSError, ValueError):
             continue  # being written, or removed meanwhile
-        if _pid_alive(info.get("pid")):
+        if pid_alive(info.get("pid")):
             servers.append(info)
     return servers
 
-
-def _pid_alive(pid: Any) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def _ask_server() -> str | None:
@@ -258,12 +246,9 @@ def _key_package_tags(modules: Mapping[str, Any]) -> dict[str, str]:
 
 
 def host_user() -> dict[str, str]:
-    """Host name and user name (``getpass`` fails in some containers: then ``$USER``)."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry for this uid
-        user = os.environ.get("USER") or os.environ.get("USERNAME") or f"uid-{os.getuid()}"
-    return {"nbtrack.host": socket.gethostname(), "nbtrack.user": user, "mlflow.user": user}
+    """Host name and user name, as every other record of them spells them."""
+    user = current_user()
+    return {"nbtrack.host": host_name(), "nbtrack.user": user, "mlflow.user": user}
 
 
 def _environment(modules: Mapping[str, Any]) -> Capture:

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._durations import format_duration, run_duration_ms
+from ._floats import encode_float
 from ._run_ids import resolve_run_id
 from .entities import Run, ViewType
 from .errors import ExperimentNotFoundError, NbtrackError
@@ -57,14 +58,14 @@ def iso_time(ms: int | None) -> str:
 def table_value(value: Any) -> str:
     """A value for a table cell: floats with 6 significant digits."""
     if isinstance(value, float):
-        return f"{value:.{TABLE_DIGITS}g}" if math.isfinite(value) else str(value)
+        return f"{value:.{TABLE_DIGITS}g}" if math.isfinite(value) else str(encode_float(value))
     return "" if value is None else str(value)
 
 
 def exact_value(value: Any) -> str:
     """A value for CSV: floats at full precision (shortest exact repr)."""
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else str(value)
+        return repr(value) if math.isfinite(value) else str(encode_float(value))
     return "" if value is None else str(value)
 
 
@@ -77,8 +78,8 @@ def _table(rows: list[list[str]], out: TextIO) -> None:
 
 
 def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
+    if isinstance(value, float):
+        return encode_float(value)
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -16,7 +16,8 @@ import threading
 from typing import Any, Mapping, Sequence
 
 from .client.checks import check_status, check_tags
-from .client.run_defaults import USER_TAG, current_user
+from ._identity import current_user
+from .client.run_defaults import USER_TAG
 from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
 from ._validation import validate_id, validate_name
 from .client import TrackingClient, get_tracking_uri

@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
+from ._floats import NON_FINITE
 from .entities import Metric
 
 if TYPE_CHECKING:
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MetricHistory"]
 
-_NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 
 def _int_column(items: Sequence[Any]) -> Sequence[int]:
@@ -38,7 +38,7 @@ def _float_column(items: Sequence[Any]) -> Sequence[float]:
     try:
         return array("d", items)
     except TypeError:
-        return array("d", [_NON_FINITE[x] if type(x) is str else x for x in items])
+        return array("d", [NON_FINITE[x] if type(x) is str else x for x in items])
 
 
 class MetricHistory(Sequence[Metric]):

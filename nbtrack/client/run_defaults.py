@@ -1,11 +1,10 @@
-"""What a new run gets when the caller does not say: a readable name and the current user.
+"""What a new run gets when the caller does not say: a readable name, and the tags that hold it.
 
-Both are kept in MLflow's system tags (``mlflow.runName``, ``mlflow.user``) so runs read the
-same in MLflow's tools.
+The name and the user (:func:`nbtrack._identity.current_user`) are kept in MLflow's system tags
+(``mlflow.runName``, ``mlflow.user``) so runs read the same in MLflow's tools.
 """
 from __future__ import annotations
 
-import getpass
 import random
 
 RUN_NAME_TAG = "mlflow.runName"
@@ -26,11 +25,3 @@ _NOUNS = (
 def generate_run_name() -> str:
     """An MLflow-like readable name: ``adjective-noun-NNN``."""
     return f"{random.choice(_ADJECTIVES)}-{random.choice(_NOUNS)}-{random.randint(0, 999):03d}"
-
-
-def current_user() -> str:
-    """The login name, or ``"unknown"`` where there is none (some containers)."""
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user database in some containers
-        return "unknown"

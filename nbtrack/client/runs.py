@@ -21,7 +21,8 @@ from .checks import (
     check_view_type,
 )
 from .listeners import listeners, notify
-from .run_defaults import RUN_NAME_TAG, USER_TAG, current_user, generate_run_name
+from .._identity import current_user
+from .run_defaults import RUN_NAME_TAG, USER_TAG, generate_run_name
 
 _RUN_BYTES = 1500  # rough size of one Run entity, to bound the search memo by bytes
 #: Answers of recent searches (all matching runs, sorted), per store and query.

@@ -14,14 +14,12 @@ The audit lives beside the models (per model name) so a deleted model's history 
 """
 from __future__ import annotations
 
-import functools
-import getpass
 import numbers
 import re
-import socket
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
+from .._identity import current_user, host_name
 from .._validation import now_ms, validate_key, validate_name, validate_tag_value
 from ..entities import AuditEvent, ModelVersion, RegisteredModel
 from ..errors import (
@@ -43,20 +41,6 @@ _RESERVED_ALIAS_RE = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
 # -- who is acting --------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def _safe_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in containers without a passwd entry
-        return "unknown"
-
-
-@functools.lru_cache(maxsize=1)
-def _safe_host() -> str:
-    try:
-        return socket.gethostname()
-    except OSError:
-        return "unknown"
 
 
 @dataclass(frozen=True)
@@ -69,7 +53,7 @@ class Actor:
 
     @classmethod
     def now(cls) -> "Actor":
-        return cls(_safe_user(), _safe_host(), now_ms())
+        return cls(current_user(), host_name(), now_ms())
 
 
 # -- argument rules -------------------------------------------------------------------------

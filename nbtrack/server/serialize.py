@@ -2,25 +2,18 @@
 
 Entities are frozen dataclasses, so ``dataclasses.asdict`` gives plain dicts. JSON has no NaN or
 infinity, and ``JSON.parse`` in the browser rejects Python's ``NaN`` token, so every non-finite
-float is sent as the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"`` (the spelling of
-JavaScript's ``String(x)``; ``Number("NaN")`` turns it back). Finite numbers stay numbers.
+float is sent as :mod:`nbtrack._floats` spells it (``"NaN"``, ``"Infinity"``, ``"-Infinity"``;
+``Number("NaN")`` turns it back). Finite numbers stay numbers.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from typing import Any
 
+from .._floats import encode_float
+
 __all__ = ["to_jsonable", "dumps"]
-
-
-def _float(value: float) -> float | str:
-    if math.isfinite(value):
-        return value
-    if math.isnan(value):
-        return "NaN"
-    return "Infinity" if value > 0 else "-Infinity"
 
 
 def to_jsonable(value: Any) -> Any:
@@ -28,7 +21,7 @@ def to_jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, float):
-        return _float(value)
+        return encode_float(value)
     if isinstance(value, (str, int, bool)) or value is None:
         return value
     if isinstance(value, dict) or hasattr(value, "items"):

@@ -1,31 +1,17 @@
 """Conversion between stored JSON documents and entities.
 
-JSON has no NaN or infinity (and orjson would write them as null), so non-finite floats are
-stored as the strings "NaN", "Infinity" and "-Infinity" and decoded back exactly.
+Non-finite floats are stored in the spelling of :mod:`nbtrack._floats` and decoded back exactly.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, TypeVar
 
+from .._floats import NON_FINITE, decode_float, encode_float
 from ..entities import Experiment, Run, RunData, RunInfo
 
 T = TypeVar("T")
 
-_ENCODE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
-_DECODE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-
-
-def encode_float(value: float) -> float | str:
-    if value - value == 0.0:  # finite (fast path; inf - inf and nan - nan are nan)
-        return value
-    return _ENCODE[repr(value)]
-
-
-def decode_float(value: float | str | int) -> float:
-    if type(value) is str:
-        return _DECODE[value]
-    return float(value)
+__all__ = ["encode_float", "decode_float", "experiment_from_doc", "run_from_doc", "is_newer"]
 
 
 def experiment_from_doc(experiment_id: str, doc: dict[str, Any]) -> Experiment:
@@ -60,7 +46,7 @@ def run_from_doc(doc: dict[str, Any]) -> Run:
         "artifact_uri": doc["artifact_uri"],
         "user_id": get("user_id", ""),
     })
-    metrics = {k: (_DECODE[v[0]] if type(v[0]) is str else float(v[0])) for k, v in get("metrics", {}).items()}
+    metrics = {k: (NON_FINITE[v[0]] if type(v[0]) is str else float(v[0])) for k, v in get("metrics", {}).items()}
     data = _frozen(RunData, {"params": dict(get("params", {})), "metrics": metrics, "tags": dict(get("tags", {}))})
     return _frozen(Run, {"info": info, "data": data})
 

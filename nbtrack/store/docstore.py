@@ -31,11 +31,9 @@ latest values behind the history (never ahead) until the run's next newer point.
 from __future__ import annotations
 
 import functools
-import getpass
 import hashlib
 import math
 import os
-import socket
 import uuid
 import weakref
 from pathlib import Path
@@ -46,6 +44,7 @@ from tinydb import TinyDB, where
 from tinydb.storages import Storage
 from tinydb.table import Document
 
+from .._identity import current_user, host_name, pid_alive
 from .._validation import now_ms
 from ..entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
 from ..errors import (
@@ -65,7 +64,7 @@ from . import _codec
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
-from .documents import Documents, pid_alive
+from .documents import Documents
 
 T = TypeVar("T")
 
@@ -77,18 +76,10 @@ _SHARD_DIGITS = 6
 HEARTBEAT_EVERY_MS = 60_000
 #: A RUNNING run from another host with no heartbeat for this long is stale.
 STALE_AFTER_MS = 15 * 60_000
-_HOST = socket.gethostname()
 #: Read-cache budgets in bytes: metric histories (24 B a point), and run entities per shard.
 HISTORY_CACHE_BYTES = int(os.environ.get("NBTRACK_HISTORY_CACHE_MB", "32")) * 2**20
 RUNS_CACHE_BYTES = int(os.environ.get("NBTRACK_RUNS_CACHE_MB", "32")) * 2**20
 _RUN_BYTES = 1500  # rough size of one Run entity with a handful of params, tags and metrics
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry (containers)
-        return ""
 
 
 class _DictStorage(Storage):
@@ -242,12 +233,12 @@ class DocStore:
             "end_time": None,
             "lifecycle_stage": LifecycleStage.ACTIVE,
             "artifact_uri": "",
-            "user_id": user_id or _user(),
+            "user_id": user_id or current_user(),
             "params": {},
             "tags": dict(tags or {}),
             "metrics": {},
             "pid": os.getpid(),
-            "host": _HOST,
+            "host": host_name(),
             "heartbeat": now_ms(),
         }
 
@@ -433,7 +424,7 @@ class DocStore:
                     continue
                 if doc.get("end_failed") or doc["run_id"] in self._end_failed:
                     gone = True
-                elif doc.get("host") == _HOST:
+                elif doc.get("host") == host_name():
                     gone = not pid_alive(int(doc.get("pid") or 0))
                 else:
                     gone = now - int(doc.get("heartbeat") or 0) > STALE_AFTER_MS
@@ -554,7 +545,7 @@ def _change_info(
         doc["status"] = status
         doc.pop("end_failed", None)
         if status == RunStatus.RUNNING:
-            doc.update(pid=os.getpid(), host=_HOST, heartbeat=now_ms(), end_time=None)
+            doc.update(pid=os.getpid(), host=host_name(), heartbeat=now_ms(), end_time=None)
     if end_time is not None:
         doc["end_time"] = end_time
     if lifecycle_stage is not None:

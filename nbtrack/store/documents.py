@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator, Protocol, TypeVar
 
 import orjson
 
+from .._identity import pid_alive
 from ..errors import NbtrackError, StoreCorruptedError, StoreWriteError, describe_os_error
 from ._journal import FSYNC_EACH, Change, Syncer, append_journal, apply_changes, read_journal
 from ._locks import DocLock
@@ -381,21 +382,3 @@ def _with_changes(current: dict[str, Any], changes: Change) -> dict[str, Any]:
         else:
             data[table][entry_id] = entry
     return data
-
-
-def pid_alive(pid: int) -> bool:
-    """True if a process with this pid exists on this host and is not a zombie."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            state = fh.read().rsplit(b")", 1)[1].split()[0]
-        return state not in (b"Z", b"X")
-    except (OSError, IndexError):
-        return True
