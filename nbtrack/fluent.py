@@ -106,6 +106,11 @@ class ActiveRun:
         return self._run_id
 
     @property
+    def client(self) -> TrackingClient:
+        """The client this run logs through (explicit-id verbs on the same store)."""
+        return self._client
+
+    @property
     def info(self) -> RunInfo:
         """Run info: as of the start while the run is active (no store read), current once it ended."""
         if self in _run_stack:
@@ -276,7 +281,7 @@ def start_run(
                 "start_run(nested=True); to start a new top-level run, first call "
                 "nbtrack.end_run() (or use `with nbtrack.start_run(): ...` so runs end themselves)."
             )
-        client = parent._client if parent is not None else _get_client()
+        client = parent.client if parent is not None else _get_client()
         extra = _start_tags(tags, parent, description)
         if run_id is not None:
             run = _resume_run(client, run_id, run_name, experiment_id, extra)
@@ -330,7 +335,7 @@ def _resume_run(
 def _end_top(status: str) -> None:
     """Pop the innermost run and terminate it (called with _lock held)."""
     active = _run_stack.pop()
-    active._client.set_terminated(active.run_id, status)
+    active.client.set_terminated(active.run_id, status)
 
 
 def end_run(status: str = RunStatus.FINISHED) -> None:
@@ -371,7 +376,7 @@ def log_metric(key: str, value: float, step: int | None = None, timestamp: int |
         active = _run_stack[-1]
     except IndexError:
         raise NoActiveRunError(f"log metric {key!r}") from None
-    active._client._log_metric_fast(active._run_id, key, value, step, timestamp)
+    active.client.append_metric(active.run_id, key, value, step, timestamp)
 
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None) -> None:
@@ -379,13 +384,13 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp
     active = _require_run("log metrics")
     if not isinstance(metrics, Mapping):
         raise InvalidParameterError(f"metrics must be a dict of name -> number, got {metrics!r}")
-    active._client._log_metrics_fast(active.run_id, metrics, step, timestamp)
+    active.client.append_metrics(active.run_id, metrics, step, timestamp)
 
 
 def log_param(key: str, value: Any) -> Any:
     """Log a param of the active run; returns ``value``. Params are immutable."""
     active = _require_run(f"log param {key!r}")
-    active._client.log_param(active.run_id, key, value)
+    active.client.log_param(active.run_id, key, value)
     return value
 
 
@@ -394,13 +399,13 @@ def log_params(params: Mapping[str, Any]) -> None:
     active = _require_run("log params")
     if not isinstance(params, Mapping):
         raise InvalidParameterError(f"params must be a dict of name -> value, got {params!r}")
-    active._client.log_batch(active.run_id, params=[Param(k, val) for k, val in params.items()])
+    active.client.log_batch(active.run_id, params=[Param(k, val) for k, val in params.items()])
 
 
 def set_tag(key: str, value: Any) -> None:
     """Set a tag on the active run."""
     active = _require_run(f"set tag {key!r}")
-    active._client.set_tag(active.run_id, key, value)
+    active.client.set_tag(active.run_id, key, value)
 
 
 def set_tags(tags: Mapping[str, Any]) -> None:
@@ -408,43 +413,43 @@ def set_tags(tags: Mapping[str, Any]) -> None:
     active = _require_run("set tags")
     if not isinstance(tags, Mapping):
         raise InvalidParameterError(f"tags must be a dict of name -> value, got {tags!r}")
-    active._client.log_batch(active.run_id, tags=[RunTag(k, val) for k, val in tags.items()])
+    active.client.log_batch(active.run_id, tags=[RunTag(k, val) for k, val in tags.items()])
 
 
 def delete_tag(key: str) -> None:
     """Delete a tag of the active run."""
     active = _require_run(f"delete tag {key!r}")
-    active._client.delete_tag(active.run_id, key)
+    active.client.delete_tag(active.run_id, key)
 
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
     """Copy a local file into the active run's artifacts."""
     active = _require_run("log an artifact")
-    active._client.log_artifact(active.run_id, local_path, artifact_path)
+    active.client.log_artifact(active.run_id, local_path, artifact_path)
 
 
 def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> None:
     """Copy a local folder's contents into the active run's artifacts."""
     active = _require_run("log artifacts")
-    active._client.log_artifacts(active.run_id, local_dir, artifact_path)
+    active.client.log_artifacts(active.run_id, local_dir, artifact_path)
 
 
 def log_text(text: str, artifact_file: str) -> None:
     """Save text as an artifact file of the active run."""
     active = _require_run("log text")
-    active._client.log_text(active.run_id, text, artifact_file)
+    active.client.log_text(active.run_id, text, artifact_file)
 
 
 def log_dict(dictionary: Any, artifact_file: str) -> None:
     """Save a dict as a JSON (or YAML) artifact file of the active run."""
     active = _require_run("log a dict")
-    active._client.log_dict(active.run_id, dictionary, artifact_file)
+    active.client.log_dict(active.run_id, dictionary, artifact_file)
 
 
 def log_figure(figure: Any, artifact_file: str) -> None:
     """Save a matplotlib / plotly figure as an artifact image of the active run."""
     active = _require_run("log a figure")
-    active._client.log_figure(active.run_id, figure, artifact_file)
+    active.client.log_figure(active.run_id, figure, artifact_file)
 
 
 def flush() -> None:
@@ -465,7 +470,7 @@ def log_model(
 ) -> Any:
     """Save ``model`` in the active run's artifacts (see ``TrackingClient.log_model``)."""
     active = _require_run("log a model")
-    return active._client.log_model(
+    return active.client.log_model(
         active.run_id, model, artifact_path,
         registered_model_name=registered_model_name, input_example=input_example,
     )

@@ -49,7 +49,7 @@ def log_model(
     if run is None:
         raise NoActiveRunError("log a model")
     # the client the run was started on, so the model lands in that run's store
-    return run._client.log_model(
+    return run.client.log_model(
         run.run_id, sk_model, artifact_path, registered_model_name, input_example,
         flavor=FLAVOR_NAME,
     )

@@ -192,8 +192,15 @@ class RunsMixin(ClientBase):
         if good_metrics and listeners:
             notify(run_id, good_metrics)
 
-    def _log_metric_fast(self, run_id: str, key: str, value: Any, step: Any, timestamp: Any) -> None:
-        """Fluent hot path: validate and append to the store's buffer; no reads, no copies."""
+    def append_metric(
+        self, run_id: str, key: str, value: Any, step: Any = None, timestamp: Any = None
+    ) -> None:
+        """Validate one point and append it to the store's buffer: no reads, no copies.
+
+        The hot path for a run the caller knows is active (the fluent ``log_metric`` uses it).
+        Unlike :meth:`log_metric` it does not check that the run exists and is not deleted:
+        a point for a missing run is refused when the buffer is flushed.
+        """
         # The common cases (a known key, a float, no step/time given) skip the validators' calls.
         try:
             known = key in v.GOOD_KEYS
@@ -209,9 +216,14 @@ class RunsMixin(ClientBase):
         if listeners:
             notify(run_id, [Metric(key, value, timestamp, step)])
 
-    def _log_metrics_fast(self, run_id: str, metrics: Mapping[Any, Any], step: Any, timestamp: Any) -> None:
-        """Fluent hot path of ``log_metrics``: every point is checked first (all or none are
-        taken, as with ``log_batch``), then each goes straight to the store's buffer."""
+    def append_metrics(
+        self, run_id: str, metrics: Mapping[Any, Any], step: Any = None, timestamp: Any = None
+    ) -> None:
+        """:meth:`append_metric` for a dict of points sharing a step and time.
+
+        Every point is checked first (all or none are taken, as with ``log_batch``), then each
+        goes straight to the store's buffer.
+        """
         timestamp = int(_time() * 1000) if timestamp is None else v.validate_timestamp(timestamp)
         step = 0 if step is None else v.validate_step(step)
         good_keys = v.GOOD_KEYS
