@@ -310,13 +310,15 @@ class SweepRunner:
         return add_metric_listener(on_points)
 
     def _show_row(self, result: ChildResult) -> None:
+        pruned = result.run.data.tags.get("nbtrack.pruned") == "true"
+        shown = "PRUNED" if pruned else result.status  # a pruned child is KILLED in the store
         if self.table is None:
             metrics = ", ".join(f"{k}={v:.4g}" for k, v in result.run.data.metrics.items())
-            print(f"nbtrack: child {result.index} {result.run.info.run_name}: {result.status} {metrics}")
+            print(f"nbtrack: child {result.index} {result.run.info.run_name}: {shown} {metrics}")
             return
         from ..widgets.sweep_table import SweepRow
 
-        row = SweepRow(result.index, result.run.info.run_name, result.status, result.values,
+        row = SweepRow(result.index, result.run.info.run_name, shown, result.values,
                        dict(result.run.data.metrics))
         guarded(lambda: self.table.set_row(row), "update the sweep table")
 

@@ -27,7 +27,7 @@ MAX_PARALLEL_AXES = 8
 
 @dataclass
 class SweepRow:
-    """One child of the sweep as the table shows it."""
+    """One child of the sweep as the table shows it (status RUNNING, PRUNED or the run's)."""
 
     index: int
     name: str
@@ -90,7 +90,7 @@ class SweepTable(PanelBase):
         rows = [[r.index, r.status, *(r.values.get(n) for n in self.names),
                  *(r.metrics.get(k) for k in columns)] for r in self.rows]
         best = self.best()
-        muted = {i: "muted" for i, r in enumerate(self.rows) if r.status in ("FAILED", "KILLED")}
+        muted = {i: "muted" for i, r in enumerate(self.rows) if r.status in ("FAILED", "KILLED", "PRUNED")}
         marks = {i: "best" for i in [best] if i is not None}
         if not rows:
             return '<div style="color:#868e96;">waiting for the first child run</div>'

@@ -130,10 +130,13 @@ if x == 2:
 
 
 def test_optuna_prunes_children_as_killed_and_tagged(ip, client):
+    from IPython.utils.capture import capture_output
+
     pytest.importorskip("optuna")
     ip.run_cell("import nbtrack")
     # every child does worse than all earlier ones, so all after the 2 startup trials are pruned
-    result = ip.run_cell("""%%track_sweep tpe x=range(0, 10) lr=loguniform(1e-3, 1e-1) --optuna 6 --seed 3 --metric loss
+    with capture_output() as captured:
+        result = ip.run_cell("""%%track_sweep tpe x=range(0, 10) lr=loguniform(1e-3, 1e-1) --optuna 6 --seed 3 --metric loss
 trials = globals().get("trials", 0) + 1
 for step in range(4):
     loss = trials + (x - 3) ** 2 / 100 + 1.0 / (step + 1)
@@ -145,6 +148,9 @@ for step in range(4):
     assert len(children) == 6 and parent.data.tags["nbtrack.sweep"] == "optuna"
     pruned = [c for c in children if c.data.tags.get("nbtrack.pruned") == "true"]
     assert len(pruned) == 4 and all(c.info.status == "KILLED" for c in pruned)
+    twins = [o.data["text/html"] for o in captured.outputs
+             if 'class="nbtrack-sweep"' in o.data.get("text/html", "")]
+    assert twins[-1].count(">PRUNED<") == 4 and "pruned by Optuna at step 0" in captured.stdout
     assert {c.data.tags["nbtrack.pruned_step"] for c in pruned} == {"0"}
     assert all("nbtrack.error" not in c.data.tags for c in pruned)
     finished = [c for c in children if c.info.status == "FINISHED"]
