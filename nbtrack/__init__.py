@@ -98,3 +98,8 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public API only (no ``annotations``, ``Any`` or submodules used internally)."""
+    return sorted({*__all__, *_LAZY_SUBMODULES})

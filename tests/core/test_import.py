@@ -91,3 +91,12 @@ def test_ipython_extension_entry_points():
         assert "track_run" in ip.magics_manager.magics["cell"]
     finally:
         nbtrack.unload_ipython_extension(ip)
+
+
+def test_dir_lists_only_public_api():
+    import nbtrack
+
+    names = dir(nbtrack)
+    assert "Any" not in names and "annotations" not in names and "fluent" not in names
+    assert {"start_run", "log_metric", "TrackingClient", "NbtrackError", "__version__"} <= set(names)
+    assert all(hasattr(nbtrack, name) for name in names)
