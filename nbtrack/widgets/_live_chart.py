@@ -8,6 +8,7 @@ import bqplot as bq
 import ipywidgets as w
 import numpy as np
 
+from . import x_axis
 from .charts import PALETTE, Series, line_chart_svg
 from .static import escape, format_value
 
@@ -19,17 +20,41 @@ class Trace:
     """Points of one metric key, appended by the logging thread (lists: cheap appends)."""
 
     steps: list[int] = field(default_factory=list)
+    times: list[int] = field(default_factory=list)  # timestamps, ms since the epoch
     values: list[float] = field(default_factory=list)
     drawn: int = -1  # number of points the chart showed at the last redraw
+    _checked: int = 0  # points whose step was compared with the first one
+    _mixed: bool = False  # some point's step differs from the first point's
 
     def snapshot(self, max_points: int) -> tuple[list[int], list[float]]:
-        """A consistent, thinned copy (the logger appends steps before values)."""
+        """A consistent, thinned copy (the logger appends steps and times before values)."""
+        steps, _, values = self._thinned(max_points)
+        return steps, values
+
+    def _thinned(self, max_points: int) -> tuple[list[int], list[int], list[float]]:
         n = len(self.values)
         if n <= max_points:
-            return self.steps[:n], self.values[:n]
+            return self.steps[:n], self.times[:n], self.values[:n]
         stride = math.ceil((n - 1) / (max_points - 1))  # the same points charts.thin() keeps
         return (self.steps[0 : n - 1 : stride] + [self.steps[n - 1]],
+                self.times[0 : n - 1 : stride] + [self.times[n - 1]],
                 self.values[0 : n - 1 : stride] + [self.values[n - 1]])
+
+    def xy(self, axis: str, start_ms: int, max_points: int) -> tuple[list[float], list[float]]:
+        """Thinned x (per ``axis``, see :mod:`.x_axis`) and y of the points so far."""
+        steps, times, values = self._thinned(max_points)
+        return x_axis.values(axis, steps, times, start_ms), values
+
+    def steps_seen(self) -> tuple[int, ...]:
+        """The distinct-step evidence :func:`x_axis.choose` needs, checked incrementally."""
+        n = len(self.values)
+        if not self._mixed and self._checked < n:
+            first = self.steps[0]
+            self._mixed = any(s != first for s in self.steps[self._checked:n])
+            self._checked = n
+        if n == 0:
+            return ()
+        return (self.steps[0], self.steps[0] + 1) if self._mixed else (self.steps[0],) * min(n, 2)
 
 
 class GroupChart:
@@ -39,7 +64,7 @@ class GroupChart:
         self.group = group
         self.x_scale = bq.LinearScale()
         self.y_scale = self._make_y_scale(log_y)
-        self.x_axis = bq.Axis(scale=self.x_scale, label="step", grid_lines="none")
+        self.x_axis = bq.Axis(scale=self.x_scale, label=x_axis.label(x_axis.STEP), grid_lines="none")
         self.y_axis = bq.Axis(scale=self.y_scale, side="left", tick_format=".3g",
                               grid_lines="dashed")
         self.figure = bq.Figure(
@@ -74,16 +99,31 @@ class GroupChart:
                 mark.scales = {"x": self.x_scale, "y": self.y_scale}
             self.y_axis.scale = self.y_scale
 
+    def set_x_axis(self, axis: str) -> None:
+        """Switch the x scale to ``axis`` (a date scale for wall time); the caller redraws."""
+        self.x_scale = bq.DateScale() if axis == x_axis.WALL else bq.LinearScale()
+        with self.figure.hold_sync():
+            for mark in self.lines.values():
+                mark.scales = {"x": self.x_scale, "y": self.y_scale}
+            self.x_axis.scale = self.x_scale
+            self.x_axis.label = x_axis.label(axis)
+
     @staticmethod
-    def draw(mark: bq.Lines, steps: list[int], values: list[float], log_y: bool) -> None:
-        """Send x and y together; non-finite (and, on a log axis, non-positive) points are dropped."""
-        x = np.asarray(steps, dtype=float)
+    def draw(mark: bq.Lines, xs: list[float], values: list[float], log_y: bool,
+             wall: bool = False) -> None:
+        """Send x and y together; non-finite (and, on a log axis, non-positive) points are dropped.
+
+        ``wall``: ``xs`` are seconds since the epoch, sent as dates.
+        """
+        x = np.asarray(xs, dtype=float)
         y = np.asarray(values, dtype=float)
         keep = np.isfinite(y)
         if log_y:
             keep &= y > 0
         if not keep.all():
             x, y = x[keep], y[keep]
+        if wall:
+            x = (x * 1000).astype("datetime64[ms]")
         with mark.hold_sync():
             mark.x = x
             mark.y = y
@@ -105,15 +145,17 @@ class GroupChart:
         if html != self.legend.value:
             self.legend.value = html
 
-    def svg(self, traces: dict[str, Trace], log_y: bool, max_points: int) -> str:
-        """Static SVG of this chart from the traces' full data."""
+    def svg(self, traces: dict[str, Trace], log_y: bool, max_points: int,
+            axis: str = x_axis.STEP, start_ms: int = 0) -> str:
+        """Static SVG of this chart from the traces' full data, x per ``axis``."""
         series = []
         for key in self.lines:
             trace = traces.get(key)
             if trace is not None:
-                steps, values = trace.snapshot(max_points)
-                series.append(Series(key, steps, values))
-        return line_chart_svg(series, title=self.group, log_y=log_y, max_points=max_points)
+                xs, values = trace.xy(axis, start_ms, max_points)
+                series.append(Series(key, xs, values))
+        return line_chart_svg(series, title=self.group, log_y=log_y, max_points=max_points,
+                              x_label=x_axis.label(axis), x_format=x_axis.tick_format(axis))
 
 
 def last_point(trace: Trace) -> tuple[int, float, int] | None:

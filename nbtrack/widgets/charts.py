@@ -12,7 +12,8 @@ the first and last points.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from .static import escape, format_value
 
@@ -165,8 +166,12 @@ def line_chart_svg(
     height: int = 240,
     max_points: int = 2000,
     show_last: bool = True,
+    x_format: Callable[[float], str] | None = None,
 ) -> str:
-    """An SVG line chart: axes, ticks, title, one ``<path>`` per series, last values beside."""
+    """An SVG line chart: axes, ticks, title, one ``<path>`` per series, last values beside.
+
+    ``x_format`` writes the x tick labels (default: numbers), e.g. clock times for wall time.
+    """
     longest = max((len(s.label) for s in series), default=0)
     right = 12 + (min(24, longest + 9) * 6 if show_last else 0)
     left, top, bottom = 58, 22 if title else 10, 34
@@ -176,7 +181,7 @@ def line_chart_svg(
     out = [_SVG_OPEN.format(w=width, h=height), f'<g {_FONT} fill="#333">']
     if title:
         out.append(f'<text x="{left}" y="14" font-weight="bold">{escape(title)}</text>')
-    out.append(_axes(frame, x_label))
+    out.append(_axes(frame, x_label, x_format or format_value))
     if not any(_drawable(y, log_y) for pts in kept for _, y in pts):
         out.append(f'<text x="{left + frame.pw / 2:.1f}" y="{top + frame.ph / 2:.1f}" '
                    'text-anchor="middle" fill="#868e96">no data yet</text>')
@@ -216,14 +221,14 @@ def _last_labels(frame: _Frame, ends: list[tuple[int, float, str]]) -> list[str]
     ]
 
 
-def _axes(frame: _Frame, x_label: str) -> str:
+def _axes(frame: _Frame, x_label: str, x_format: Callable[[float], str]) -> str:
     """Frame, grid lines and tick labels of a chart (y ticks at powers of ten when log_y)."""
     left, top, pw, ph = frame.left, frame.top, frame.pw, frame.ph
     out = [f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#adb5bd"/>']
     for t in nice_ticks(frame.x0, frame.x1, 6):
         x = left + (t - frame.x0) / (frame.x1 - frame.x0) * pw
         out.append(f'<line x1="{x:.1f}" y1="{top + ph}" x2="{x:.1f}" y2="{top + ph + 4}" stroke="#adb5bd"/>'
-                   f'<text x="{x:.1f}" y="{top + ph + 15}" text-anchor="middle">{escape(format_value(t))}</text>')
+                   f'<text x="{x:.1f}" y="{top + ph + 15}" text-anchor="middle">{escape(x_format(t))}</text>')
     y_ticks = [float(t) for t in range(math.ceil(frame.y0), math.floor(frame.y1) + 1)] if frame.log_y else []
     if not y_ticks:
         y_ticks = nice_ticks(frame.y0, frame.y1, 5)

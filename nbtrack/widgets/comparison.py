@@ -15,12 +15,13 @@ from typing import Any
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
-from traitlets import Unicode
+from traitlets import Enum, Unicode
 
 from .._run_ids import resolve_run_id
 from ..client import TrackingClient
 from ..entities import Metric, Run
 from ..errors import InvalidParameterError
+from . import x_axis
 from ._base import PanelBase, guarded, resolve_client
 from ._metric_rules import best_key, lower_is_better
 from .charts import PALETTE, Axis, Series, line_chart_svg, parallel_coordinates_svg, sparkline_svg
@@ -49,6 +50,9 @@ class RunComparison(PanelBase):
 
     history_metric = Unicode("", allow_none=True, help="Metric whose histories are overlaid.")
     parallel_metric = Unicode("", allow_none=True, help="Metric on the last parallel-coordinates axis.")
+    x_axis = Enum(list(x_axis.X_AXES), default_value=x_axis.AUTO,
+                  help="x of the history chart: step, wall, relative (time since each run "
+                       "started) or auto (relative when every history sits at one step).")
 
     def __init__(self, run_ids: Sequence[str], client: TrackingClient | None = None):
         super().__init__()
@@ -66,6 +70,8 @@ class RunComparison(PanelBase):
                      self.metric_keys[0] if self.metric_keys else None)
         self.history_picker = w.Dropdown(description="History", options=self.metric_keys, value=first)
         self.parallel_picker = w.Dropdown(description="Colour by", options=self.metric_keys, value=first)
+        self.x_picker = w.Dropdown(description="x", value=x_axis.AUTO,
+                                   options=[(text, key) for key, text in x_axis.X_AXES.items()])
         self._build_history_chart()
         self.parallel_chart = w.HTML(value="")
         self.diff_button = w.Button(
@@ -76,11 +82,13 @@ class RunComparison(PanelBase):
         w.link((self.history_picker, "value"), (self, "history_metric"))
         w.link((self.parallel_picker, "value"), (self, "parallel_metric"))
         self.observe(self._on_history_metric, "history_metric")
+        w.link((self.x_picker, "value"), (self, "x_axis"))
+        self.observe(self._on_history_metric, "x_axis")
         self.observe(self._on_parallel_metric, "parallel_metric")
         self._set_body(
             w.HTML(value="<b>Params</b>"), self.params_table,
             w.HTML(value="<b>Latest metrics</b>"), self.metrics_table,
-            self.history_picker, self.history_figure,
+            w.HBox([self.history_picker, self.x_picker]), self.history_figure,
             self.parallel_picker, self.parallel_chart,
             self.diff_button, self.diff_view,
         )
@@ -133,6 +141,7 @@ class RunComparison(PanelBase):
     # -- charts ------------------------------------------------------------------------------
     def _build_history_chart(self) -> None:
         self._x, self._y = bq.LinearScale(), bq.LinearScale()
+        self._x_label = bq.Axis(scale=self._x, label=x_axis.label(x_axis.STEP))
         self.history_lines = [
             bq.Lines(x=np.zeros(0), y=np.zeros(0), scales={"x": self._x, "y": self._y},
                      labels=[label], colors=[PALETTE[i % len(PALETTE)]], display_legend=True)
@@ -140,26 +149,41 @@ class RunComparison(PanelBase):
         ]
         self.history_figure = bq.Figure(
             marks=self.history_lines, animation_duration=0, legend_location="top-right",
-            axes=[bq.Axis(scale=self._x, label="step"),
-                  bq.Axis(scale=self._y, side="left", tick_format=".3g")],
+            axes=[self._x_label, bq.Axis(scale=self._y, side="left", tick_format=".3g")],
             layout=w.Layout(width="100%", height="280px"),
         )
 
-    def _history_series(self) -> list[Series]:
+    def _histories_now(self) -> list[list[Metric]]:
         key = self.history_metric
+        return [list(self.history(run.info.run_id, key)) if key else [] for run in self.runs]
+
+    def history_axis(self) -> str:
+        """The x axis the history chart shows: the chosen one, or what ``auto`` picks."""
+        return x_axis.choose(self.x_axis, [[m.step for m in h] for h in self._histories_now()])
+
+    def _history_series(self) -> list[Series]:
+        axis = self.history_axis()
         series = []
-        for run, label in zip(self.runs, self.labels):
-            points = self.history(run.info.run_id, key) if key else []
-            series.append(Series(label, [m.step for m in points], [m.value for m in points]))
+        for run, label, points in zip(self.runs, self.labels, self._histories_now()):
+            xs = x_axis.values(axis, [m.step for m in points], [m.timestamp for m in points],
+                               run.info.start_time)
+            series.append(Series(label, xs, [m.value for m in points]))
         return series
 
     def _draw_history(self) -> None:
         self.history_figure.title = self.history_metric or ""
+        axis = self.history_axis()
+        scale = bq.DateScale() if axis == x_axis.WALL else bq.LinearScale()
         for mark, s in zip(self.history_lines, self._history_series()):
             x, y = np.asarray(s.xs, dtype=float), np.asarray(s.ys, dtype=float)
             keep = np.isfinite(y)
+            x, y = x[keep], y[keep]
             with mark.hold_sync():
-                mark.x, mark.y = x[keep], y[keep]
+                mark.scales = {"x": scale, "y": self._y}
+                mark.x = (x * 1000).astype("datetime64[ms]") if axis == x_axis.WALL else x
+                mark.y = y
+        self._x = self._x_label.scale = scale
+        self._x_label.label = x_axis.label(axis)
         self.mark_changed()
 
     def _parallel_svg(self) -> str:
@@ -200,7 +224,9 @@ class RunComparison(PanelBase):
     def _history_svg(self) -> str:
         if not self.history_metric:
             return ""
-        return line_chart_svg(self._history_series(), title=self.history_metric)
+        axis = self.history_axis()
+        return line_chart_svg(self._history_series(), title=self.history_metric,
+                              x_label=x_axis.label(axis), x_format=x_axis.tick_format(axis))
 
     def static_html(self) -> str:
         return (

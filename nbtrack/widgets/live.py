@@ -8,21 +8,25 @@ histories to ``max_points`` per line, so a tight logging loop pays for a redraw 
 times a second (see ``bench/live_curves.py``).
 
 One chart per metric group (``train_loss`` and ``val_loss`` share the ``loss`` chart; the
-rule is in :mod:`nbtrack.widgets._metric_rules`), one line per key, step on x, the last value
-of each line in the legend under the chart, and a "Log scale" toggle.
+rule is in :mod:`nbtrack.widgets._metric_rules`), one line per key, the last value of each
+line in the legend under the chart, a "Log scale" toggle and an x-axis choice: step, wall time
+or time since the run started (``auto``: relative time when every metric sits at one step, as
+with ``log_metric`` without ``step=``; see :mod:`nbtrack.widgets.x_axis`).
 """
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import ipywidgets as w
-from traitlets import Bool
+from traitlets import Bool, Enum
 
 from ..client import TrackingClient, add_metric_listener
 from ..entities import Metric, RunStatus
 from ..errors import InvalidParameterError
+from . import x_axis
 from ._base import PanelBase, guarded, resolve_client
 from ._live_chart import GroupChart, Trace, last_point
 from ._metric_rules import metric_group
@@ -59,6 +63,9 @@ class LiveCurves(PanelBase):
     """
 
     log_scale = Bool(False, help="Draw the y axes on a log scale (points <= 0 are hidden).")
+    x_axis = Enum(list(x_axis.X_AXES), default_value=x_axis.AUTO,
+                  help="x of every chart: step, wall, relative (time since the run started) or "
+                       "auto (relative when all points of every metric share one step).")
 
     def __init__(
         self,
@@ -74,6 +81,8 @@ class LiveCurves(PanelBase):
         self._client = resolve_client(client)
         run = self._client.get_run(run_id)
         self.run_id: str = run.info.run_id
+        self._start_ms = run.info.start_time
+        self._drawn_axis = x_axis.STEP  # what the charts' x axes show now
         self._keys = _check_keys(keys)
         self._interval = _check_number("interval", interval, 0.0, 60.0)
         self._max_points = int(_check_number("max_points", max_points, 2, 1_000_000))
@@ -87,9 +96,14 @@ class LiveCurves(PanelBase):
                                          tooltip="Switch the y axes between linear and log scale")
         w.link((self.log_toggle, "value"), (self, "log_scale"))
         self.observe(self._on_log_scale, "log_scale")
+        self.x_picker = w.Dropdown(description="x", value=x_axis.AUTO,
+                                   options=[(text, key) for key, text in x_axis.X_AXES.items()],
+                                   layout=w.Layout(width="180px"))
+        w.link((self.x_picker, "value"), (self, "x_axis"))
+        self.observe(self._on_x_axis, "x_axis")
         self.header = w.HTML(value=self._header_html(run.info.run_name))
         self.charts_box = w.VBox()
-        self._set_body(w.HBox([self.header, self.log_toggle]), self.charts_box)
+        self._set_body(w.HBox([self.header, self.log_toggle, self.x_picker]), self.charts_box)
         self._load_history(run.data.metrics)
         self.redraw()
         self._remove_listener = add_metric_listener(self._make_listener())
@@ -104,6 +118,7 @@ class LiveCurves(PanelBase):
             trace = self._traces.setdefault(key, Trace())
             for m in self._client.get_metric_history(self.run_id, key):
                 trace.steps.append(m.step)
+                trace.times.append(m.timestamp)
                 trace.values.append(m.value)
 
     # -- the logging thread's side -------------------------------------------------------
@@ -125,6 +140,7 @@ class LiveCurves(PanelBase):
                         continue
                     trace = traces[m.key] = Trace()
                 trace.steps.append(m.step)
+                trace.times.append(m.timestamp)
                 trace.values.append(m.value)
             if monotonic() >= self._next_draw:
                 self.redraw()
@@ -140,13 +156,20 @@ class LiveCurves(PanelBase):
         try:
             changed: dict[str, GroupChart] = {}
             log_y = self.log_scale
+            axis = self._resolved_axis()
+            if axis != self._drawn_axis:
+                self._drawn_axis = axis
+                for chart in self._charts.values():
+                    chart.set_x_axis(axis)
+                for trace in self._traces.values():
+                    trace.drawn = -1
             for key, trace in list(self._traces.items()):
                 n = len(trace.values)
                 if n == trace.drawn:
                     continue
                 chart = self._chart(self._group_by(key))
-                steps, values = trace.snapshot(self._max_points)
-                GroupChart.draw(chart.line(key), steps, values, log_y)
+                xs, values = trace.xy(axis, self._start_ms, self._max_points)
+                GroupChart.draw(chart.line(key), xs, values, log_y, wall=axis == x_axis.WALL)
                 trace.drawn = n
                 changed[chart.group] = chart
             for chart in changed.values():
@@ -157,14 +180,24 @@ class LiveCurves(PanelBase):
             self._next_draw = time.monotonic() + self._interval
             self._draw_lock.release()
 
+    def _resolved_axis(self) -> str:
+        """The x axis drawn now: the chosen one, or what ``auto`` picks for the points so far."""
+        return x_axis.choose(self.x_axis, [t.steps_seen() for t in list(self._traces.values())])
+
     def _chart(self, group: str) -> GroupChart:
         chart = self._charts.get(group)
         if chart is None:
             chart = self._charts[group] = GroupChart(group, self.log_scale)
+            if self._drawn_axis != x_axis.STEP:
+                chart.set_x_axis(self._drawn_axis)
             self.charts_box.children = (*self.charts_box.children, chart.box)
         return chart
 
     # -- user actions and life cycle -----------------------------------------------------
+    @guarded
+    def _on_x_axis(self, change: dict[str, Any]) -> None:
+        self.redraw()
+
     @guarded
     def _on_log_scale(self, change: dict[str, Any]) -> None:
         for chart in self._charts.values():
@@ -217,7 +250,9 @@ class LiveCurves(PanelBase):
         return len(trace.values) if trace else 0
 
     def _chart_svgs(self) -> list[str]:
-        return [c.svg(self._traces, self.log_scale, self._max_points) for c in self._charts.values()]
+        axis = self._resolved_axis()
+        return [c.svg(self._traces, self.log_scale, self._max_points, axis, self._start_ms)
+                for c in self._charts.values()]
 
     def _title(self) -> str:
         return f"Live curves of run {self.run_id}"
