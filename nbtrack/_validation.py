@@ -21,6 +21,23 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 GOOD_KEYS: set[str] = set()
 
 
+
+def leaves_folder(norm: str) -> bool:
+    """True if a normalised relative POSIX path climbs out of its folder (``..`` or ``../x``)."""
+    return norm == ".." or norm.startswith("../")
+
+
+def is_plain_relative_path(text: str) -> bool:
+    """True for a non-empty relative POSIX path already in normal form that stays in its folder.
+
+    The one rule for names that become paths (metric keys, a model's artifact folder, the path
+    of a ``runs:/`` URI): no leading ``/``, no ``.``, ``..`` or empty segments.
+    """
+    if not text or text.startswith("/"):
+        return False
+    norm = posixpath.normpath(text)
+    return norm == text and not leaves_folder(norm)
+
 def _short(value: Any, limit: int = 60) -> str:
     """A bounded repr for messages (repr of a huge int raises; some objects' repr fails)."""
     try:
@@ -51,11 +68,11 @@ def validate_key(key: Any, kind: str = "metric") -> str:
             f"Invalid {kind} key {key!r}: names may only contain letters, digits, "
             "underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)"
         )
-    norm = posixpath.normpath(key)
-    if norm != key or key.startswith("/") or norm == ".." or norm.startswith("../"):
+    if not is_plain_relative_path(key):
         raise InvalidParameterError(
             f"Invalid {kind} key {key!r}: it must be a plain relative path "
-            f"(no '..', '.', '//', leading or trailing '/'); it would normalise to {norm!r}"
+            f"(no '..', '.', '//', leading or trailing '/'); "
+            f"it would normalise to {posixpath.normpath(key)!r}"
         )
     if len(GOOD_KEYS) < 100_000:
         GOOD_KEYS.add(key)

@@ -16,10 +16,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from ._validation import leaves_folder
 from .entities import FileInfo
 from .errors import ArtifactNotFoundError, ArtifactPathError, InvalidParameterError, StoreError
 
-__all__ = ["ArtifactRepository", "local_path_from_uri", "dict_bytes", "figure_bytes"]
+__all__ = [
+    "ArtifactRepository",
+    "local_path_from_uri",
+    "normalise_artifact_path",
+    "dict_bytes",
+    "figure_bytes",
+]
 
 
 def local_path_from_uri(uri: str) -> Path:
@@ -34,7 +41,7 @@ def local_path_from_uri(uri: str) -> Path:
     return Path(uri)
 
 
-def _normalise(artifact_path: str | None) -> str:
+def normalise_artifact_path(artifact_path: str | None) -> str:
     """Return ``artifact_path`` as a clean relative POSIX path ('' for the root), or raise."""
     if artifact_path is None:
         return ""
@@ -51,7 +58,7 @@ def _normalise(artifact_path: str | None) -> str:
     if "\x00" in text:
         raise ArtifactPathError(f"Artifact path {artifact_path!r} contains a NUL character")
     norm = posixpath.normpath(text) if text else "."
-    if norm == ".." or norm.startswith("../"):
+    if leaves_folder(norm):
         raise ArtifactPathError(
             f"Artifact path {artifact_path!r} leaves the run's artifact folder "
             f"(it normalises to {norm!r}); use a path below the folder"
@@ -81,7 +88,7 @@ class ArtifactRepository:
     # -- paths ---------------------------------------------------------------------------
     def resolve(self, artifact_path: str | None) -> Path:
         """Absolute local path of ``artifact_path``; ArtifactPathError if it escapes the folder."""
-        rel = _normalise(artifact_path)
+        rel = normalise_artifact_path(artifact_path)
         target = self.root / rel if rel else self.root
         real_root = os.path.realpath(self.root)
         real_target = os.path.realpath(target)
@@ -102,7 +109,7 @@ class ArtifactRepository:
             raise InvalidParameterError(
                 f"Cannot log artifact: {str(src)!r} is a directory; use log_artifacts() for folders"
             )
-        rel = posixpath.join(_normalise(artifact_path), src.name) if artifact_path else src.name
+        rel = posixpath.join(normalise_artifact_path(artifact_path), src.name) if artifact_path else src.name
         _copy_file_atomic(src, self.resolve(rel))
         return rel
 
@@ -118,7 +125,7 @@ class ArtifactRepository:
                 f"Cannot log artifacts: {str(src)!r} is a file, not a directory; "
                 "use log_artifact() for single files"
             )
-        base = _normalise(artifact_path)
+        base = normalise_artifact_path(artifact_path)
         logged = []
         for dirpath, _dirnames, filenames in os.walk(src, followlinks=False):
             sub = Path(dirpath).relative_to(src).as_posix()
@@ -132,7 +139,7 @@ class ArtifactRepository:
 
     def write_bytes(self, artifact_file: str, data: bytes) -> str:
         """Write ``data`` as the artifact file ``artifact_file``; return its artifact path."""
-        rel = _normalise(artifact_file)
+        rel = normalise_artifact_path(artifact_file)
         if not rel or (isinstance(artifact_file, str) and artifact_file.endswith("/")):
             raise InvalidParameterError(
                 f"artifact_file {artifact_file!r} must name a file, like 'notes/summary.txt'"
@@ -156,7 +163,7 @@ class ArtifactRepository:
     # -- reading -------------------------------------------------------------------------
     def list(self, path: str | None = None) -> list[FileInfo]:
         """Direct children of ``path`` (root if None), sorted; [] for a file or a missing path."""
-        rel = _normalise(path)
+        rel = normalise_artifact_path(path)
         folder = self.resolve(rel)
         if not folder.is_dir():
             return []
@@ -176,7 +183,7 @@ class ArtifactRepository:
 
         The copy keeps the artifact's relative path below ``dst_path`` (a fresh temp dir by default).
         """
-        rel = _normalise(path)
+        rel = normalise_artifact_path(path)
         src = self.resolve(rel)
         if rel and not src.exists():
             raise ArtifactNotFoundError(

@@ -10,23 +10,15 @@ from a store you trust.
 """
 from __future__ import annotations
 
-import posixpath
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
-from ..registry import rules as rs
-from ..search.paging import PagedList, page, query_hash
-from ..search.schemas import (
-    filter_model_versions,
-    filter_registered_models,
-    sort_model_versions,
-    sort_registered_models,
-)
-from .._validation import validate_max_results
+from .._validation import is_plain_relative_path, validate_max_results
 from ..artifacts import ArtifactRepository, local_path_from_uri
 from ..entities import AuditEvent, FileInfo, ModelVersion, RegisteredModel, Run
 from ..errors import ArtifactNotFoundError, InvalidParameterError, RegisteredModelAlreadyExistsError
+from ..registry import rules as rs
 from ..registry.models import (
     ModelInfo,
     ModelsUri,
@@ -36,6 +28,13 @@ from ..registry.models import (
     parse_model_uri,
     read_manifest,
     save_model,
+)
+from ..search.paging import PagedList, page, query_hash
+from ..search.schemas import (
+    filter_model_versions,
+    filter_registered_models,
+    sort_model_versions,
+    sort_registered_models,
 )
 from .artifacts import ArtifactsMixin
 
@@ -485,8 +484,7 @@ def _run_folder(run: Run, path: str) -> Path:
 def _check_artifact_path(artifact_path: Any) -> str:
     """A clean relative folder path: the model URI is built from it."""
     text = artifact_path.strip("/") if isinstance(artifact_path, str) else ""
-    norm = posixpath.normpath(text) if text else ""
-    if not text or norm != text or norm == ".." or norm.startswith("../"):
+    if not is_plain_relative_path(text):
         raise InvalidParameterError(
             f"artifact_path must be a plain relative folder path inside the run's artifacts, "
             f"like 'model' (no '.', '..' or '//'); got {artifact_path!r}"

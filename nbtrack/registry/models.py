@@ -18,18 +18,18 @@ import json
 import os
 import pickle
 import platform
-import posixpath
 import re
 import sys
-from urllib.parse import unquote, urlparse
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
-from .._validation import now_ms
+from .._validation import is_plain_relative_path, now_ms
 from ..errors import ArtifactNotFoundError, InvalidModelUriError, InvalidParameterError, ModelIntegrityError
+from .rules import STAGE_BY_LOWER
 
 __all__ = [
     "MANIFEST_NAME",
@@ -50,7 +50,6 @@ MANIFEST_NAME = "MLmodel.json"
 FORMAT_VERSION = 1
 FLAVORS = ("sklearn", "python_object")
 INPUT_EXAMPLE_NAME = "input_example.json"
-_STAGE_WORDS = {"none": "None", "staging": "Staging", "production": "Production", "archived": "Archived"}
 _URI_FORMS = (
     "runs:/<run_id>/<path>, models:/<name>/<version>, models:/<name>/<stage>, "
     "models:/<name>/latest or models:/<name>@<alias>"
@@ -72,13 +71,15 @@ class RunsUri:
 
 @dataclass(frozen=True)
 class ModelsUri:
-    """``models:/...``: a registered model version picked by number, stage, ``latest`` or alias."""
+    """``models:/...``: a registered model version picked by number, stage or alias.
+
+    All three None means ``latest``: the highest version.
+    """
 
     name: str
     version: int | None = None
     stage: str | None = None
     alias: str | None = None
-    latest: bool = False
 
 
 def parse_model_uri(uri: Any) -> RunsUri | ModelsUri:
@@ -101,8 +102,7 @@ def _parse_runs_uri(uri: str) -> RunsUri:
             f"Invalid model URI {uri!r}: runs URIs need a run id and an artifact path, "
             "as in runs:/<run_id>/model"
         )
-    norm = posixpath.normpath(path)
-    if norm != path or norm == ".." or norm.startswith("../"):
+    if not is_plain_relative_path(path):
         raise InvalidModelUriError(
             f"Invalid model URI {uri!r}: the artifact path {path!r} must be a plain relative "
             "path without '.', '..' or '//'"
@@ -126,9 +126,9 @@ def _parse_models_uri(uri: str) -> ModelsUri:
             raise InvalidModelUriError(f"Invalid model URI {uri!r}: versions count from 1")
         return ModelsUri(name=name, version=int(suffix))
     if suffix.lower() == "latest":
-        return ModelsUri(name=name, latest=True)
-    if suffix.lower() in _STAGE_WORDS:
-        return ModelsUri(name=name, stage=_STAGE_WORDS[suffix.lower()])
+        return ModelsUri(name=name)
+    if suffix.lower() in STAGE_BY_LOWER:
+        return ModelsUri(name=name, stage=STAGE_BY_LOWER[suffix.lower()])
     raise InvalidModelUriError(
         f"Invalid model URI {uri!r}: {suffix!r} is not a version number, 'latest' or a stage "
         f"(None, Staging, Production, Archived); for an alias write models:/{name}@<alias>"

@@ -33,7 +33,7 @@ STAGES = ("None", "Staging", "Production", "Archived")
 ACTIVE_STAGES = ("Staging", "Production")
 MAX_ALIAS_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 50_000
-_STAGE_BY_LOWER = {s.lower(): s for s in STAGES}
+STAGE_BY_LOWER = {s.lower(): s for s in STAGES}
 _ALIAS_RE = re.compile(r"^[\w\-]+$")
 _RESERVED_ALIAS_RE = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
 
@@ -61,8 +61,8 @@ class Actor:
 
 def canonical_stage(stage: Any) -> str:
     """``staging`` -> ``Staging``; anything but the four stages is an error listing them."""
-    if isinstance(stage, str) and stage.lower() in _STAGE_BY_LOWER:
-        return _STAGE_BY_LOWER[stage.lower()]
+    if isinstance(stage, str) and stage.lower() in STAGE_BY_LOWER:
+        return STAGE_BY_LOWER[stage.lower()]
     raise InvalidParameterError(
         f"Invalid model version stage {stage!r}: use one of {', '.join(STAGES)} (any case)"
     )

@@ -6,18 +6,24 @@ from typing import Any
 import tornado.web
 
 from ..errors import InvalidParameterError
+from ..registry.rules import STAGES, canonical_stage, coerce_version
 from .base import NbtrackHandler
 
 __all__ = ["ROUTES"]
 
-_STAGES = ("None", "Staging", "Production", "Archived")
-
 
 def _version_number(raw: Any, where: str) -> int:
-    text = str(raw)
-    if isinstance(raw, bool) or not text.isdigit() or int(text) < 1:
-        raise InvalidParameterError(f"{where} {raw!r} must be a positive integer model version")
-    return int(text)
+    try:
+        return coerce_version(raw)
+    except InvalidParameterError:
+        raise InvalidParameterError(f"{where} {raw!r} must be a positive integer model version") from None
+
+
+def _stage(raw: Any) -> str:
+    try:
+        return canonical_stage(raw)
+    except InvalidParameterError:
+        raise InvalidParameterError(f"Body field stage={raw!r} must be one of {', '.join(STAGES)}") from None
 
 
 def _versions_filter(name: str) -> str:
@@ -67,11 +73,7 @@ class StageHandler(NbtrackHandler):
     async def post(self, name: str, version: str) -> None:
         number = _version_number(version, "Version")
         body = self.json_body()
-        stage = body.get("stage")
-        if not isinstance(stage, str) or stage.capitalize() not in _STAGES:
-            raise InvalidParameterError(
-                f"Body field stage={stage!r} must be one of {', '.join(_STAGES)}"
-            )
+        stage = _stage(body.get("stage"))
         archive = body.get("archive_existing_versions", False)
         if not isinstance(archive, bool):
             raise InvalidParameterError(

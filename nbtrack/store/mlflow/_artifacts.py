@@ -26,9 +26,9 @@ class RemoteArtifactRepository:
 
     @staticmethod
     def _normalise(path: str | None) -> str:
-        from ...artifacts import _normalise
+        from ...artifacts import normalise_artifact_path
 
-        return _normalise(path)
+        return normalise_artifact_path(path)
 
     def log_file(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
         src = Path(local_path)
