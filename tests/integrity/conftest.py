@@ -24,6 +24,17 @@ def spawn(code: str, **kwargs: Any) -> subprocess.Popen:
     )
 
 
+def spawn_script(folder: Path, code: str) -> subprocess.Popen:
+    """Like ``spawn`` but from a file, so multiprocessing's spawn can import ``__main__``."""
+    script = folder / "script.py"
+    script.write_text(code)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env, cwd=str(folder),
+    )
+
+
 def history(store: TinyDBStore, run_id: str, key: str) -> list[tuple[int, float, int]]:
     return [(m.step, m.value, m.timestamp) for m in store.get_metric_history(run_id, key)]
 
