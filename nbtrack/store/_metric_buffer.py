@@ -22,6 +22,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import uuid
 import weakref
 from array import array
@@ -30,11 +31,11 @@ from typing import Callable
 
 from ..errors import NbtrackError
 
-#: The flusher takes buffered points this long after the first one arrives (and then at most
-#: this often), so with the backlog bound below a point is durable within ~0.5 s.
-FLUSH_INTERVAL_S = 0.25
+#: The flusher takes buffered points this long after the first one arrives, and then at most
+#: this often (take to take), so with the backlog bound below a point is durable within ~0.5 s.
+FLUSH_INTERVAL_S = 0.2
 #: Above this many waiting points the logging thread helps flush (bounds each write's size).
-BACKLOG_POINTS = 20_000
+BACKLOG_POINTS = 10_000
 
 log = logging.getLogger("nbtrack.store")
 
@@ -205,12 +206,19 @@ class MetricBuffer:
 
     def _loop(self) -> None:
         closed, wake = self._closed, self._wake
+        last_take = 0.0
         while not closed.is_set():
+            idle = not wake.is_set()
             wake.wait()
-            if closed.wait(FLUSH_INTERVAL_S if self._interval is None else self._interval):
+            interval = FLUSH_INTERVAL_S if self._interval is None else self._interval
+            # Points arriving after a pause wait one interval (to batch); under a steady stream the
+            # interval runs take to take, so a long write does not push the next take further away.
+            delay = interval if idle else min(interval, max(interval - (time.monotonic() - last_take), 0.0))
+            if closed.wait(delay):
                 return
             wake.clear()
             self._woken = False
+            last_take = time.monotonic()
             self.flush(report=False)
             if self._failures:  # kept with the points; raised to the user at the next call
                 log.debug("nbtrack: metric flush failed (points kept, will retry): %s",

@@ -503,7 +503,7 @@ class DocStore:
         """Write a full chunk to its own immutable file; the run's history keeps a reference."""
         digest = hashlib.sha1(key.encode()).hexdigest()[:12]
         name = f"metrics/{run_id}.{digest}-{chunk_id}"
-        self._docs.update(name, lambda raw: raw.update(chunk))
+        self._docs.put(name, chunk)
         return {"file": name, "count": len(chunk["step"])}
 
     def close(self) -> None:

@@ -50,6 +50,9 @@ class Documents(Protocol):
         """Under the document's lock, ``fn`` reads the current (shared, read-only) content and
         returns ``(result, changes)``: whole entries to set or remove, committed together."""
 
+    def put(self, name: str, data: dict[str, Any]) -> None:
+        """Write a whole document that is written once and read rarely (not kept in any cache)."""
+
     def names(self, prefix: str) -> list[str]:
         """Names of existing documents that start with ``prefix``."""
 
@@ -97,6 +100,9 @@ class MemoryDocuments:
             return result
 
         return self.update(name, apply)
+
+    def put(self, name: str, data: dict[str, Any]) -> None:
+        self.update(name, lambda raw: raw.update(data))
 
     def names(self, prefix: str) -> list[str]:
         with self._lock:
@@ -280,6 +286,23 @@ class FileDocuments:
             if isinstance(exc, NbtrackError):
                 raise
             raise StoreWriteError(str(journal or self.path(name)), describe_os_error(exc)) from exc
+
+    def put(self, name: str, data: dict[str, Any]) -> None:
+        """Atomic write of a write-once document (a sealed chunk): no read, nothing cached."""
+        path = self.path(name)
+        try:
+            with self._locked(name):
+                self._atomic_write(path, _dumps(data))
+                unsynced = getattr(self._local, "unsynced", None)
+                if unsynced:
+                    unsynced.add(path.parent)  # the enclosing update syncs the folder once
+                else:
+                    _fsync_dir(path.parent)
+        except OSError as exc:
+            if isinstance(exc, NbtrackError):
+                raise
+            raise StoreWriteError(str(path), describe_os_error(exc)) from exc
+        self._cache.pop(name)
 
     def _locked(self, name: str) -> DocLock:
         with self._cache_lock:
