@@ -1,7 +1,7 @@
 """What a past run was made of, read back from the store: code, variables, git, packages.
 
 The magics record it (see :mod:`nbtrack.capture`): the cell as artifact ``cell.py`` (and,
-truncated, tag ``nbtrack.cell_source``), which params were notebook variables (tag
+truncated, tag ``nbtrack.cell_source``; a run spanning cells keeps them as ``cells/<n>.py``), which params were notebook variables (tag
 ``nbtrack.variables``), a sweep child's setting as source text (tag
 ``nbtrack.sweep.settings``), the git state as tags, and the imported packages as
 ``requirements.txt`` (at run end) or ``environment.json`` (at run start). Everything is read
@@ -10,6 +10,7 @@ from the store, so ``%track_restore`` and ``%track_diff`` work from a fresh kern
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -102,10 +103,25 @@ def _settings(tags: Mapping[str, str]) -> dict[str, str]:
     return {str(k): str(v) for k, v in settings.items()} if isinstance(settings, dict) else {}
 
 
+def _spanned_cells(client: Any, run_id: str) -> str | None:
+    """The cells a line-form run (``%track_run NAME`` ... ``--end``) spanned, in order."""
+    try:
+        files = client.list_artifacts(run_id, "cells")
+    except (NbtrackError, OSError):
+        return None
+    numbered = sorted((int(m.group(1)), f.path) for f in files
+                      if (m := re.fullmatch(r"cells/(\d+)\.py", f.path)))
+    texts = [read_artifact_text(client, run_id, path) for _, path in numbered]
+    return "\n".join(t.rstrip("\n") for t in texts if t is not None) or None
+
+
 def load_provenance(client: Any, run: Run) -> Provenance:
-    """Read everything recorded about how ``run`` was produced."""
+    """Read everything recorded about how ``run`` was produced.
+
+    The source is the tracked cell (``cell.py``), or for a run spanning cells, those cells.
+    """
     tags = run.data.tags
-    source = read_artifact_text(client, run.info.run_id, "cell.py")
+    source = _spanned_cells(client, run.info.run_id) or read_artifact_text(client, run.info.run_id, "cell.py")
     if source is None:
         source = tags.get(SOURCE_TAG, "")
     variables = [v for v in tags.get(VARIABLES_TAG, "").split(",") if v]

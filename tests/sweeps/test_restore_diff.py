@@ -144,3 +144,13 @@ def test_diff_names_git_commit_and_dirty_changes(client, store_uri):
     assert [(c.key, c.before, c.after) for c in diff.git] == [
         ("commit", "a" * 40, "b" * 40), ("dirty", "false", "true")]
     assert "dirty: false -> true" in diff.text()
+
+
+def test_restore_of_a_run_spanning_cells_gives_back_those_cells(ip, client):
+    ip.run_cell("import nbtrack")
+    ip.run_cell("%track_run span", store_history=True)
+    ip.run_cell("x = 1", store_history=True)
+    ip.run_cell("nbtrack.log_metric('x', x + 1)", store_history=True)
+    ip.run_cell("%track_run --end", store_history=True)
+    ip.run_cell("%track_restore span")
+    assert ip.rl_next_input.splitlines()[1:] == ["x = 1", "nbtrack.log_metric('x', x + 1)"]
