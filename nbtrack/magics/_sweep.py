@@ -1,6 +1,10 @@
 """``SweepMagics``: ``%%track_sweep``, a cell run once per setting, each as a nested run."""
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
@@ -67,4 +71,24 @@ class SweepMagics(Magics):
         tracking = shell.magics_manager.registry.get("TrackingMagics")
         papermill = getattr(tracking, "papermill_params", {})
         req = parse_sweep(self.track_sweep, line, shell.user_ns)
+        if _awaits_in_running_loop(shell, cell):
+            raise UsageError("%%track_sweep cannot run a body with top-level `await` in a kernel yet; "
+                             "move the awaiting code into a function the body calls synchronously")
         SweepRunner(shell, req, cell, papermill).run()
+
+
+def _awaits_in_running_loop(shell: Any, cell: str) -> bool:
+    """True if the body needs the event loop that is running this very cell (a kernel's).
+
+    The children run through ``shell.run_cell``, which cannot run a coroutine inside a loop that
+    is already running; a plain IPython shell runs one without a loop and is fine.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    try:
+        transformed = shell.transform_cell(cell)
+    except Exception:  # noqa: BLE001 - the body's own error shows when a child runs it
+        return False
+    return bool(shell.should_run_async(cell, transformed_cell=transformed, preprocessing_exc_tuple=None))

@@ -161,6 +161,7 @@ if x == 2:
     while time.monotonic() < deadline:
         time.sleep(0.01)"""
 AFTER = "print('active:', nbtrack.active_run(), 'sum:', 1 + 1)"
+AWAITING = "%%track_sweep -e kint x=[1]\nimport asyncio\nawait asyncio.sleep(0)"
 
 
 async def _run_interrupted(nb: nbformat.NotebookNode, cwd: Path, mark: Path) -> None:
@@ -172,11 +173,12 @@ async def _run_interrupted(nb: nbformat.NotebookNode, cwd: Path, mark: Path) -> 
         await client.km.interrupt_kernel()
         await task
         await client.async_execute_cell(nb.cells[2], 2)
+        await client.async_execute_cell(nb.cells[3], 3)
 
 
 def test_an_interrupt_from_the_kernel_manager_mid_sweep(store_uri, tmp_path):
     mark = tmp_path / "in-body"
-    nb = _notebook(SETUP, INTERRUPTED.format(mark=str(mark)), AFTER)
+    nb = _notebook(SETUP, INTERRUPTED.format(mark=str(mark)), AFTER, AWAITING)
     asyncio.run(_run_interrupted(nb, tmp_path, mark))
     runs = _runs(store_uri, "kint")
     status = {c.data.params["x"]: c.info.status for c in _children(runs)}
@@ -184,3 +186,5 @@ def test_an_interrupt_from_the_kernel_manager_mid_sweep(store_uri, tmp_path):
     assert _parent(runs).info.status == "KILLED"
     assert any(o.output_type == "error" and o.ename == "KeyboardInterrupt" for o in nb.cells[1].outputs)
     assert _text(nb.cells[2]).strip() == "active: None sum: 2"
+    assert "UsageError: %%track_sweep cannot run a body with top-level `await`" in _text(nb.cells[3])
+    assert len(_runs(store_uri, "kint")) == 4  # the refused sweep started no run
