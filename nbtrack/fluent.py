@@ -15,16 +15,15 @@ import os
 import threading
 from typing import Any, Mapping, Sequence
 
-from .client.checks import check_status, check_tags
 from ._identity import current_user
-from .client.run_defaults import USER_TAG
-from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
 from ._validation import validate_id, validate_name
 from .client import TrackingClient, get_tracking_uri
 from .client import set_tracking_uri as _set_default_uri
+from .client.checks import check_status, check_tags
+from .client.run_defaults import USER_TAG
+from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
 from .entities import Experiment, LifecycleStage, Param, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
 from .errors import (
-    ExperimentAlreadyExistsError,
     InvalidParameterError,
     NoActiveRunError,
     RunStateError,
@@ -194,24 +193,13 @@ def set_experiment(experiment_name: str | None = None, experiment_id: str | None
         if experiment_id is not None:
             exp = client.get_experiment(experiment_id)
         else:
-            exp = _get_or_create_experiment(client, validate_name(experiment_name, "Experiment name"))
+            exp = client.get_or_create_experiment(validate_name(experiment_name, "Experiment name"))
         if exp.lifecycle_stage != LifecycleStage.ACTIVE:
             raise InvalidParameterError(
                 f"Cannot activate deleted experiment {exp.name!r} (id {exp.experiment_id}); restore "
                 "it with TrackingClient().restore_experiment(id) or choose another name"
             )
         _active_experiment = (client.tracking_uri, exp.experiment_id)
-    return exp
-
-
-def _get_or_create_experiment(client: TrackingClient, name: str) -> Experiment:
-    exp = client.get_experiment_by_name(name)
-    if exp is None:
-        try:
-            return client.get_experiment(client.create_experiment(name))
-        except ExperimentAlreadyExistsError:  # another process created it just now
-            exp = client.get_experiment_by_name(name)
-    assert exp is not None
     return exp
 
 
@@ -225,7 +213,7 @@ def _active_experiment_id(client: TrackingClient) -> str:
         return env_id
     env_name = os.environ.get(EXPERIMENT_NAME_ENV)
     if env_name:
-        return _get_or_create_experiment(client, env_name).experiment_id
+        return client.get_or_create_experiment(env_name).experiment_id
     return "0"
 
 

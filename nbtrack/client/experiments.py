@@ -5,13 +5,13 @@ import os
 from typing import Any, Mapping, Sequence
 
 from .. import _validation as v
-from .checks import check_artifact_location, check_tags, check_view_type
-from ..search.paging import PagedList, page, query_hash
 from ..entities import Experiment, LifecycleStage, ViewType
-from ..errors import InvalidParameterError
+from ..errors import ExperimentAlreadyExistsError, InvalidParameterError
+from ..search.paging import PagedList, page, query_hash
 from ..search.schemas import filter_experiments, sort_experiments, validate_experiment_order_by
 from ..store import DEFAULT_EXPERIMENT_ID
 from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
+from .checks import check_artifact_location, check_tags, check_view_type
 
 __all__ = ["ExperimentsMixin"]
 
@@ -64,6 +64,28 @@ class ExperimentsMixin(ClientBase):
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         """Return the experiment with this name (deleted ones included), or None."""
         return self._store.get_experiment_by_name(v.validate_name(name, "Experiment name"))
+
+    def get_or_create_experiment(self, name: str) -> Experiment:
+        """The experiment named ``name`` (deleted ones included), created if missing.
+
+        Another process may create it between the lookup and the creation; then its
+        experiment is returned.
+
+        Raises
+        ------
+        InvalidParameterError
+            If the name is not a valid experiment name.
+        """
+        exp = self.get_experiment_by_name(name)
+        if exp is not None:
+            return exp
+        try:
+            return self.get_experiment(self.create_experiment(name))
+        except ExperimentAlreadyExistsError:
+            exp = self.get_experiment_by_name(name)
+            if exp is None:  # created and deleted for good meanwhile: report the clash
+                raise
+            return exp
 
     def search_experiments(
         self,

@@ -20,7 +20,7 @@ from .. import capture
 from .._durations import run_duration_ms
 from .._validation import MAX_TAG_VALUE_LENGTH
 from ..entities import Param, Run, RunStatus, RunTag
-from ..errors import ExperimentAlreadyExistsError, InvalidParameterError, RunPrunedError
+from ..errors import InvalidParameterError, RunPrunedError
 from ._args import RunRequest
 from ._count import cell_number
 from ._summary import error_text, metrics_text, summary_bundle
@@ -50,17 +50,11 @@ def _experiment_id(name: str | None) -> str | None:
     """The id of experiment ``name``, created if missing (None: the active experiment)."""
     if name is None:
         return None
-    for _ in range(2):  # another kernel may create it between our get and create
-        exp = nbtrack.get_experiment_by_name(name)
-        if exp is not None:
-            return exp.experiment_id
-        try:
-            return nbtrack.create_experiment(name)
-        except ExperimentAlreadyExistsError:
-            continue
-        except InvalidParameterError as exc:
-            raise UsageError(str(exc)) from None
-    raise UsageError(f"experiment {name!r} could not be created or found")
+    client = nbtrack.TrackingClient(nbtrack.get_tracking_uri())
+    try:
+        return client.get_or_create_experiment(name).experiment_id
+    except InvalidParameterError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def open_run(shell: Any, req: RunRequest, source: str,

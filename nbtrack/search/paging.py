@@ -10,11 +10,12 @@ import base64
 import binascii
 import hashlib
 import json
-from typing import Any, Iterable, Sequence, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from ..errors import InvalidParameterError
 
-__all__ = ["PagedList", "query_hash", "page"]
+__all__ = ["PagedList", "query_hash", "page", "all_pages"]
 
 T = TypeVar("T")
 
@@ -28,6 +29,20 @@ class PagedList(list):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         return f"PagedList({list.__repr__(self)}, token={self.token!r})"
+
+
+def all_pages(fetch: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
+    """Every item of a paged search: ``fetch(page_token=..., **kwargs)`` until a page has no token.
+
+    Works with any result that is iterable and has ``.token`` (ours and MLflow's ``PagedList``).
+    """
+    token = None
+    while True:
+        batch = fetch(page_token=token, **kwargs)
+        yield from batch
+        token = getattr(batch, "token", None)
+        if not token:
+            return
 
 
 def query_hash(*parts: Any) -> str:

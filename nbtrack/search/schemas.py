@@ -21,13 +21,13 @@ Semantics worth knowing:
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from nbtrack.search.grammar import Expr, Field, Schema, parse_expression, parse_order_clause
 from nbtrack.entities import Experiment, Run
 from nbtrack.errors import InvalidFilterError
+from nbtrack.search.grammar import Expr, Field, Schema, parse_expression, parse_order_clause
 
 __all__ = [
     "Expr",

@@ -16,6 +16,7 @@ from typing import Any
 from ..artifacts import ArtifactRepository, local_path_from_uri
 from ..entities import Experiment, Metric, Run
 from ..registry import rules as rs
+from ..search.paging import all_pages
 from ..store import open_store
 
 #: Tag on a run (or model version) created by sync: its id on the side it came from.
@@ -141,7 +142,7 @@ class MlflowSide:
     def experiments(self) -> list[Experiment]:
         from ..store.mlflow._convert import experiment
 
-        return [experiment(e) for e in _pages(self.client.search_experiments, view_type=self._all, max_results=1000)]
+        return [experiment(e) for e in all_pages(self.client.search_experiments, view_type=self._all, max_results=1000)]
 
     def experiment_by_name(self, name: str) -> Experiment | None:
         from ..store.mlflow._convert import experiment
@@ -155,7 +156,7 @@ class MlflowSide:
     def runs(self, experiment_id: str) -> list[Run]:
         from ..store.mlflow._convert import run
 
-        return [run(r) for r in _pages(self.client.search_runs, experiment_ids=[experiment_id],
+        return [run(r) for r in all_pages(self.client.search_runs, experiment_ids=[experiment_id],
                                        run_view_type=self._all, max_results=1000)]
 
     def find_run(self, experiment_id: str, source_id: str) -> str | None:
@@ -252,17 +253,6 @@ class MlflowSide:
 
     def set_alias(self, name: str, alias: str, version: int) -> None:
         self.client.set_registered_model_alias(name, alias, str(version))
-
-
-def _pages(fetch: Any, **kwargs: Any) -> list[Any]:
-    out: list[Any] = []
-    token = None
-    while True:
-        page = fetch(page_token=token, **kwargs)
-        out.extend(page)
-        token = page.token
-        if not token:
-            return out
 
 
 def open_side(uri: str) -> LocalSide | MlflowSide:

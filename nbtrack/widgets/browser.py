@@ -19,6 +19,7 @@ from .. import _validation as v
 from ..client import TrackingClient
 from ..entities import Experiment, Run, ViewType
 from ..errors import ExperimentNotFoundError, InvalidFilterError, InvalidParameterError
+from ..search.paging import all_pages
 from ._base import PanelBase, guarded, resolve_client
 from .run_table import BASE_COLUMNS, MAX_PAGE_SIZE, RunTable, columns_for
 from .static import error_html, escape
@@ -150,15 +151,8 @@ class ExperimentBrowser(PanelBase):
 
     # -- loading ---------------------------------------------------------------------------
     def _fetch_runs(self) -> list[Run]:
-        runs: list[Run] = []
-        token = None
-        while True:
-            batch = self._client.search_runs([self.experiment_id], self.filter_string,
-                                             max_results=_SEARCH_PAGE, page_token=token)
-            runs.extend(batch)
-            token = getattr(batch, "token", None)
-            if not token:
-                return runs
+        return list(all_pages(self._client.search_runs, experiment_ids=[self.experiment_id],
+                              filter_string=self.filter_string, max_results=_SEARCH_PAGE))
 
     def reload(self) -> None:
         """Fetch the runs again (experiment, filter, stale state) and redraw the table.

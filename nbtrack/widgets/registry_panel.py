@@ -14,6 +14,7 @@ from traitlets import Int, Unicode
 from ..client import TrackingClient
 from ..entities import ModelVersion
 from ..errors import InvalidParameterError, RegisteredModelNotFoundError
+from ..search.paging import all_pages
 from ._base import PanelBase, guarded, resolve_client
 from .static import format_timestamp, html_table
 
@@ -73,13 +74,7 @@ class RegistryPanel(PanelBase):
 
     # -- loading -----------------------------------------------------------------------------
     def _model_names(self) -> list[str]:
-        names, token = [], None
-        while True:
-            batch = self._client.search_registered_models(max_results=1000, page_token=token)
-            names.extend(m.name for m in batch)
-            token = getattr(batch, "token", None)
-            if not token:
-                return names
+        return [m.name for m in all_pages(self._client.search_registered_models, max_results=1000)]
 
     def _load_models(self, wanted: str | None) -> None:
         names = self._model_names()

@@ -11,23 +11,14 @@ from __future__ import annotations
 import copy
 import functools
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ...errors import StoreError
+from ...search.paging import all_pages
 
 T = TypeVar("T")
 _PAGE = 1000
-
-
-def _pages(fetch: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
-    token = None
-    while True:
-        page = fetch(page_token=token, **kwargs)
-        yield from page
-        token = page.token
-        if not token:
-            return
 
 
 class RegistryMirror:
@@ -42,7 +33,7 @@ class RegistryMirror:
 
     def _read(self) -> dict[str, Any]:
         models: dict[str, Any] = {}
-        for rm in _pages(self._client.search_registered_models, max_results=_PAGE):
+        for rm in all_pages(self._client.search_registered_models, max_results=_PAGE):
             aliases = {a: int(v) for a, v in dict(rm.aliases or {}).items()}
             models[rm.name] = {
                 "name": rm.name, "creation_timestamp": rm.creation_timestamp,
@@ -50,7 +41,7 @@ class RegistryMirror:
                 "description": rm.description or "", "tags": dict(rm.tags or {}),
                 "aliases": aliases, "next_version": 1, "versions": {},
             }
-        for mv in _pages(self._client.search_model_versions, max_results=_PAGE):
+        for mv in all_pages(self._client.search_model_versions, max_results=_PAGE):
             model = models.get(mv.name)
             if model is None:
                 continue

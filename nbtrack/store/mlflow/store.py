@@ -8,6 +8,7 @@ at most 100 each (MLflow's limits).
 """
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from ...errors import (
     RunStateError,
 )
 from ...history import MetricHistory
+from ...search.paging import all_pages
 from . import _connection as conn
 from . import _convert
 from ._artifacts import RemoteArtifactRepository
@@ -93,15 +95,9 @@ class MlflowStore:
     def list_experiments(self) -> list[Experiment]:
         from mlflow.entities import ViewType
 
-        exps: list[Experiment] = []
-        token = None
-        while True:
-            page = self._call("listing experiments", self._client.search_experiments,
-                              view_type=ViewType.ALL, max_results=_PAGE, page_token=token)
-            exps.extend(_convert.experiment(e) for e in page)
-            token = page.token
-            if not token:
-                break
+        pages = all_pages(functools.partial(self._call, "listing experiments", self._client.search_experiments),
+                          view_type=ViewType.ALL, max_results=_PAGE)
+        exps = [_convert.experiment(e) for e in pages]
         return sorted(exps, key=lambda e: (int(e.experiment_id) if e.experiment_id.isdigit() else 0, e.experiment_id))
 
     def update_experiment(
@@ -250,15 +246,9 @@ class MlflowStore:
         ids = [str(e) for e in experiment_ids]
         if not ids:
             return []
-        runs: list[Run] = []
-        token = None
-        while True:
-            page = self._call("searching runs", self._client.search_runs, ids,
-                              run_view_type=ViewType.ALL, max_results=_PAGE, page_token=token)
-            runs.extend(_convert.run(r) for r in page)
-            token = page.token
-            if not token:
-                return runs
+        pages = all_pages(functools.partial(self._call, "searching runs", self._client.search_runs, ids),
+                          run_view_type=ViewType.ALL, max_results=_PAGE)
+        return [_convert.run(r) for r in pages]
 
     def find_stale_runs(self, experiment_ids: Sequence[str] | None = None) -> list[str]:
         """Always empty: a server does not know whether a client's process is still alive."""
