@@ -20,6 +20,8 @@ class SweepMagics(Magics):
 
     @magic_arguments()
     @argument("run_name", nargs="?", help="Name of the parent sweep run (default: generated).")
+    @argument("settings", nargs="*", metavar="NAME=EXPRESSION",
+              help="A variable and the Python expression of its values, e.g. lr=[0.1, 0.01].")
     @argument("-e", "--experiment", metavar="EXPERIMENT",
               help="Experiment of the parent and its children (created if missing).")
     @argument("-t", "--tag", action="append", default=[], metavar="KEY=VALUE",
@@ -65,6 +67,10 @@ class SweepMagics(Magics):
         interrupt ends the running child and the parent KILLED; finished children stay. The
         cell fails (so Run All stops) when the sweep was interrupted or stopped, or when no
         child finished. ``%track_restore CHILD`` gives back one child's setting and code.
+
+        Tags: the parent has ``nbtrack.sweep`` (grid, random or optuna), ``nbtrack.sweep.line``
+        and, as they apply, ``nbtrack.sweep.seed``, ``.metric``, ``.direction``; each child has
+        ``nbtrack.sweep.index`` and ``nbtrack.sweep.settings``, and ``mlflow.parentRunId``.
         """
         shell = self.shell
         assert shell is not None

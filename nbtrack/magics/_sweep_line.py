@@ -128,6 +128,9 @@ def parse_sweep(magic: Any, line: str, user_ns: Mapping[str, Any]) -> SweepReque
     """The checked request of a ``%%track_sweep`` line; every mistake is a UsageError."""
     settings, rest = split_settings(line)
     args = parse_args(magic, rest)
+    if args.settings:  # words left over: not NAME=EXPRESSION, and not the one run name
+        raise UsageError(f"unexpected {' '.join(args.settings)!r} in the %%track_sweep line: write each "
+                         "setting as NAME=EXPRESSION with no space before or after '='")
     if not settings:
         raise UsageError("%%track_sweep needs at least one NAME=EXPRESSION setting, e.g. lr=[0.1, 0.01]")
     if args.random is not None and args.optuna is not None:

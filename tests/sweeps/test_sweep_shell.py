@@ -176,6 +176,7 @@ def test_report_outside_a_sweep_does_nothing(ip):
     ("x=undefined_name", "cannot evaluate x=undefined_name"),
     ("x=[1, 2", "complete Python expression"),
     ("x=[1] x=[2]", "given twice"),
+    ("lr = [1, 2]", "no space before or after '='"),
 ])
 def test_bad_lines_are_usage_errors_and_start_no_run(ip, client, line, message, capsys):
     result = ip.run_cell(f"%%track_sweep {line}\npass")
