@@ -14,6 +14,7 @@ import platform
 import re
 import subprocess
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, TypeVar
@@ -48,6 +49,7 @@ PAPERMILL_HEADER = "# Parameters"
 
 _WARNED: set[str] = set()
 _CACHE: dict[str, Any] = {}
+SERVER_RETRY_S = 30.0  # pause before asking the Jupyter server again after a failed lookup
 
 
 class CaptureWarning(UserWarning):
@@ -112,9 +114,14 @@ def find_notebook_path(user_ns: Mapping[str, Any] | None = None) -> str | None:
     vsc = (user_ns or {}).get("__vsc_ipynb_file__")
     if isinstance(vsc, str) and vsc:
         return vsc
-    if "server_path" not in _CACHE:
-        _CACHE["server_path"] = _guard("notebook path from the Jupyter server", _ask_server, None)
-    return _CACHE["server_path"]
+    found = _CACHE.get("server_path")
+    if found is None and time.monotonic() >= _CACHE.get("server_retry_at", 0.0):
+        # A notebook keeps its path, so a found one is kept; a failed lookup (server not up
+        # yet, session not registered yet) is tried again after a pause, not never again.
+        found = _guard("notebook path from the Jupyter server", _ask_server, None)
+        _CACHE["server_path"] = found
+        _CACHE["server_retry_at"] = time.monotonic() + SERVER_RETRY_S
+    return found
 
 
 def _kernel_id() -> str | None:

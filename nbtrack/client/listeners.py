@@ -11,7 +11,7 @@ from typing import Callable
 from ..entities import Metric
 from ..errors import InvalidParameterError
 
-# Logged under the public module users know (and may configure), as before the client split.
+# Logged under the public module users know and may configure, not this private one.
 log = logging.getLogger("nbtrack.client")
 
 MetricListener = Callable[[str, list[Metric]], None]

@@ -193,7 +193,9 @@ class TrackingMagics(Magics):
     # -- line form ---------------------------------------------------------------------------
     def _line_form(self, args: Any) -> None:
         if args.end:
-            if args.run_name or args.tag or args.param or args.experiment or args.nested:
+            others = (args.run_name, args.tag, args.param, args.experiment, args.nested,
+                      args.live is not None, args.no_capture)
+            if any(others):
                 raise UsageError("`%track_run --end` takes no other arguments")
             return self._end_line_run()
         if args.live is not None:

@@ -402,7 +402,9 @@ def load_model_folder(path: str | os.PathLike, expected_flavor: str | None = Non
     """Verify and unpickle the model in folder ``path``.
 
     Loading a pickle runs code chosen by whoever wrote it: only load from a store you trust.
-    The model file is read once, hashed and unpickled from those same bytes.
+    :func:`verify_model` checks every file of the folder; the model file is then read again,
+    hashed again and unpickled from those same bytes, so a file swapped after the check is
+    refused too.
     """
     folder = Path(path)
     manifest = read_manifest(folder)

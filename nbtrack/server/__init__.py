@@ -14,11 +14,6 @@ from .handlers import API_PREFIX, route_table
 __all__ = ["NbtrackConfig", "API_PREFIX"]
 
 
-def _jupyter_labextension_paths() -> list[dict[str, str]]:
-    """Where ``jupyter labextension develop`` finds the built lab extension."""
-    return [{"src": "../labextension", "dest": "nbtrack"}]
-
-
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "nbtrack.server"}]
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import shutil
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 from ..errors import NbtrackError
@@ -58,11 +60,22 @@ class TinyDBStore(DocStore):
 
 
 class MemoryStore(DocStore):
-    """A store that lives in this process only (tests, scratch work); artifacts go to a temp dir."""
+    """A store that lives in this process only (tests, scratch work); artifacts go to a temp dir.
+
+    The temp dir is removed on :meth:`close`, or when the store is garbage-collected, or at
+    interpreter exit, whichever comes first.
+    """
 
     def __init__(self, name: str = "") -> None:
         artifacts = Path(tempfile.mkdtemp(prefix="nbtrack-memory-artifacts-"))
         super().__init__(MemoryDocuments(), f"memory:{name}", artifacts)
+        self._remove_artifacts = weakref.finalize(self, shutil.rmtree, artifacts, ignore_errors=True)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._remove_artifacts()
 
 
 def default_uri() -> str:

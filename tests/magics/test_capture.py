@@ -231,3 +231,12 @@ def test_papermill_translator_output_round_trips():
     params = {"lr": 0.01, "name": "it's", "sizes": [8, 16], "opts": {"a": 1}, "on": False}
     source = translators.PythonTranslator.codify(params)
     assert capture.parse_papermill_parameters(source) == params
+
+
+def test_failed_notebook_lookup_is_retried_but_a_found_path_is_kept(monkeypatch):
+    answers = iter([None, "/work/a.ipynb", "/work/other.ipynb"])
+    monkeypatch.setattr(capture, "_ask_server", lambda: next(answers))
+    monkeypatch.setattr(capture, "SERVER_RETRY_S", 0.0)
+    assert capture.find_notebook_path() is None  # the server has not registered the session yet
+    assert capture.find_notebook_path() == "/work/a.ipynb"
+    assert capture.find_notebook_path() == "/work/a.ipynb"

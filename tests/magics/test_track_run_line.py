@@ -73,6 +73,9 @@ def test_opening_while_a_python_run_is_active_is_a_usage_error(ip, client):
     [
         ("--end extra", "takes no other arguments"),
         ("--end -t a=b", "takes no other arguments"),
+        ("--end --live", "takes no other arguments"),
+        ("--end --live acc", "takes no other arguments"),
+        ("--end --no-capture", "takes no other arguments"),
         ("span --live", "--live works with the cell form"),
         ("span -t nope", "-t must be KEY=VALUE"),
         ("span -p missing_var", "variable 'missing_var' is not defined"),

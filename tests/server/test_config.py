@@ -9,8 +9,9 @@ import pytest
 from jupyter_server.serverapp import ServerApp
 from traitlets.config import Config
 
+from nbtrack import _jupyter_labextension_paths
 from nbtrack.client import TrackingClient
-from nbtrack.server import _jupyter_labextension_paths, _jupyter_server_extension_points
+from nbtrack.server import _jupyter_server_extension_points
 from nbtrack.server.config import resolve_tracking_uri
 
 API = "nbtrack/api"
@@ -85,9 +86,9 @@ def test_extension_entry_points():
     assert _jupyter_server_extension_points() == [{"module": "nbtrack.server"}]
     (path,) = _jupyter_labextension_paths()
     assert path["dest"] == "nbtrack"
-    import nbtrack.server
+    import nbtrack
 
-    built = (Path(nbtrack.server.__file__).parent / path["src"]).resolve()
+    built = (Path(nbtrack.__file__).parent / path["src"]).resolve()
     assert built == REPO / "nbtrack" / "labextension"
 
 
