@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .client import TrackingClient, add_metric_listener
+from .client import MlflowClient, TrackingClient, add_metric_listener
 from .entities import (
     AuditEvent,
     Experiment,
@@ -28,17 +28,34 @@ from .errors import *  # noqa: F403 - every error class is public API
 from .errors import __all__ as _error_names
 from .fluent import *  # noqa: F403 - the MLflow-style verbs
 from .fluent import __all__ as _fluent_names
+from .fluent_lookup import *  # noqa: F403 - more MLflow verbs by id
+from .fluent_lookup import __all__ as _lookup_names
+from .fluent_media import *  # noqa: F403 - images, tables, artifact URIs
+from .fluent_media import __all__ as _media_names
+from .system_metrics import (
+    disable_system_metrics_logging,
+    enable_system_metrics_logging,
+    set_system_metrics_sampling_interval,
+)
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("sklearn",)
+_LAZY_SUBMODULES = ("sklearn", "tracking", "pyfunc", "models")
 # Sweep helpers load on first use (their module costs a few ms that `import nbtrack` need not pay).
-_LAZY_NAMES = {"loguniform": "sweep", "report": "sweep", "uniform": "sweep"}
+_LAZY_NAMES = {
+    "loguniform": "sweep", "report": "sweep", "uniform": "sweep", "autolog": "autologging", "Image": "media",
+}
 
 __all__ = [
     "__version__",
     "TrackingClient",
+    "MlflowClient",
     "add_metric_listener",
+    "enable_system_metrics_logging",
+    "disable_system_metrics_logging",
+    "set_system_metrics_sampling_interval",
+    "autolog",
+    "Image",
     "load_ipython_extension",
     "unload_ipython_extension",
     "AuditEvent",
@@ -60,6 +77,8 @@ __all__ = [
     "uniform",
     *_error_names,
     *_fluent_names,
+    *_lookup_names,
+    *_media_names,
 ]
 
 

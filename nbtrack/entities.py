@@ -1,8 +1,8 @@
 """Read-only domain objects, named and shaped like MLflow's so its users feel at home."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterator, Mapping
 
 __all__ = [
     "RunStatus",
@@ -20,6 +20,14 @@ __all__ = [
     "ModelVersion",
     "AuditEvent",
 ]
+
+
+class _Iterable:
+    """``dict(entity)`` gives its fields, as MLflow's entities allow (``dict(run.info)``)."""
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        for f in fields(self):  # type: ignore[arg-type]
+            yield f.name, getattr(self, f.name)
 
 
 class RunStatus:
@@ -56,7 +64,7 @@ class ViewType:
 
 
 @dataclass(frozen=True)
-class Experiment:
+class Experiment(_Iterable):
     experiment_id: str
     name: str
     artifact_location: str
@@ -67,7 +75,7 @@ class Experiment:
 
 
 @dataclass(frozen=True)
-class Metric:
+class Metric(_Iterable):
     key: str
     value: float
     timestamp: int
@@ -75,19 +83,19 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class Param:
+class Param(_Iterable):
     key: str
     value: str
 
 
 @dataclass(frozen=True)
-class RunTag:
+class RunTag(_Iterable):
     key: str
     value: str
 
 
 @dataclass(frozen=True)
-class RunInfo:
+class RunInfo(_Iterable):
     run_id: str
     run_name: str
     experiment_id: str
@@ -102,9 +110,13 @@ class RunInfo:
     def run_uuid(self) -> str:  # MLflow's old name
         return self.run_id
 
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        yield from super().__iter__()
+        yield "run_uuid", self.run_id
+
 
 @dataclass(frozen=True)
-class RunData:
+class RunData(_Iterable):
     """Params, tags, and the latest value of each metric (highest step, then timestamp)."""
 
     params: Mapping[str, str] = field(default_factory=dict)
@@ -119,37 +131,37 @@ class Run:
 
 
 @dataclass(frozen=True)
-class FileInfo:
+class FileInfo(_Iterable):
     path: str
     is_dir: bool
     file_size: int | None
 
 
 @dataclass(frozen=True)
-class ModelVersion:
+class ModelVersion(_Iterable):
     name: str
     version: int
     creation_timestamp: int
     last_updated_timestamp: int
     current_stage: str = "None"
-    description: str = ""
+    description: str | None = None
     source: str = ""
     run_id: str | None = None
     status: str = "READY"
     tags: Mapping[str, str] = field(default_factory=dict)
-    aliases: tuple[str, ...] = ()
+    aliases: list[str] = field(default_factory=list)
     user_id: str = ""
 
 
 @dataclass(frozen=True)
-class RegisteredModel:
+class RegisteredModel(_Iterable):
     name: str
     creation_timestamp: int
     last_updated_timestamp: int
-    description: str = ""
-    latest_versions: tuple[ModelVersion, ...] = ()
+    description: str | None = None
+    latest_versions: list[ModelVersion] = field(default_factory=list)
     tags: Mapping[str, str] = field(default_factory=dict)
-    aliases: Mapping[str, int] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,35 @@ __all__ = [
 
 
 class NbtrackError(Exception):
-    """Root of every error nbtrack raises on purpose."""
+    """Root of every error nbtrack raises on purpose.
+
+    ``error_code`` is the code MLflow gives the same failure (``RESOURCE_DOES_NOT_EXIST``,
+    ``INVALID_PARAMETER_VALUE``...), so code that branches on ``exc.error_code`` ports unchanged;
+    each subclass sets its usual code and a raise site may pass another one (``error_code=``)
+    where MLflow uses a different code for that case. ``message`` is the text, as on MLflow's
+    exceptions.
+    """
+
+    error_code: str = "INTERNAL_ERROR"
+
+    def __init__(self, *args: object, error_code: str | None = None):
+        super().__init__(*args)
+        if error_code is not None:
+            self.error_code = error_code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    def get_http_status_code(self) -> int:
+        """The HTTP status an MLflow server answers with for this code (500 when unknown)."""
+        return HTTP_STATUS.get(self.error_code, 500)
 
 
 class InvalidParameterError(NbtrackError, ValueError):
     """An argument broke a documented rule (bad key, value, name, range...)."""
+
+    error_code = "INVALID_PARAMETER_VALUE"
 
 
 class InvalidFilterError(InvalidParameterError):
@@ -83,6 +107,8 @@ class InvalidModelUriError(InvalidParameterError):
 class NotFoundError(NbtrackError, LookupError):
     """Something looked up by id or name does not exist."""
 
+    error_code = "RESOURCE_DOES_NOT_EXIST"
+
 
 class ExperimentNotFoundError(NotFoundError):
     pass
@@ -115,6 +141,8 @@ class ModelVersionNotFoundError(NotFoundError):
 class AlreadyExistsError(NbtrackError, ValueError):
     """A name that must be unique is taken."""
 
+    error_code = "RESOURCE_ALREADY_EXISTS"
+
 
 class ExperimentAlreadyExistsError(AlreadyExistsError):
     pass
@@ -127,6 +155,8 @@ class RegisteredModelAlreadyExistsError(AlreadyExistsError):
 class NoActiveRunError(NbtrackError, RuntimeError):
     """A fluent logging call was made with no run started."""
 
+    error_code = "BAD_REQUEST"
+
     def __init__(self, what: str = "log"):
         super().__init__(
             f"Cannot {what}: no active run. Start one with `with nbtrack.start_run(): ...`, "
@@ -135,7 +165,13 @@ class NoActiveRunError(NbtrackError, RuntimeError):
 
 
 class RunStateError(NbtrackError, RuntimeError):
-    """The run is in a state that does not allow the operation (deleted, already active...)."""
+    """The run is in a state that does not allow the operation (deleted, already active...).
+
+    The code is MLflow's for a write to a deleted run, ``INVALID_PARAMETER_VALUE``; starting a
+    run while another is active carries ``INVALID_STATE``.
+    """
+
+    error_code = "INVALID_PARAMETER_VALUE"
 
 
 class RunPrunedError(NbtrackError, RuntimeError):
@@ -167,6 +203,8 @@ class StoreCorruptedError(StoreError):
 class StoreBusyError(StoreError, TimeoutError):
     """A store lock could not be taken in time."""
 
+    error_code = "TEMPORARILY_UNAVAILABLE"
+
 
 class StoreWriteError(StoreError):
     """Buffered metric points could not be written; they are kept in memory and retried.
@@ -179,6 +217,21 @@ class StoreWriteError(StoreError):
         self.path = path
         self.cause = cause
         super().__init__(f"Could not write {path}: {cause}.{' ' + detail if detail else ''}")
+
+
+# HTTP statuses MLflow's server maps its error codes to (mlflow.protos.databricks ErrorCode).
+HTTP_STATUS = {
+    "INTERNAL_ERROR": 500,
+    "TEMPORARILY_UNAVAILABLE": 503,
+    "DATA_LOSS": 500,
+    "BAD_REQUEST": 400,
+    "INVALID_PARAMETER_VALUE": 400,
+    "INVALID_STATE": 400,
+    "RESOURCE_ALREADY_EXISTS": 400,
+    "RESOURCE_DOES_NOT_EXIST": 404,
+    "PERMISSION_DENIED": 403,
+    "UNAUTHENTICATED": 401,
+}
 
 
 def describe_os_error(exc: BaseException) -> str:
@@ -204,3 +257,5 @@ def describe_os_error(exc: BaseException) -> str:
 
 class ModelIntegrityError(NbtrackError, ValueError):
     """A logged model's files do not match the hashes in its manifest."""
+
+    error_code = "DATA_LOSS"

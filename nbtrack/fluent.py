@@ -28,7 +28,9 @@ from .errors import (
     NoActiveRunError,
     RunStateError,
 )
+from .run_start import check_parent, get_run_to_resume, source_tags, take_env_run_id
 from .store import flush_all
+from .system_metrics import start_system_metrics, stop_system_metrics, system_metrics_wanted
 
 __all__ = [
     "ActiveRun",
@@ -241,58 +243,84 @@ def delete_experiment(experiment_id: str) -> None:
 
 # -- runs --------------------------------------------------------------------------------
 def start_run(
-    run_name: str | None = None,
-    experiment_id: str | None = None,
     run_id: str | None = None,
+    experiment_id: str | None = None,
+    run_name: str | None = None,
     nested: bool = False,
+    parent_run_id: str | None = None,
     tags: Mapping[str, Any] | None = None,
     description: str | None = None,
+    log_system_metrics: bool | None = None,
 ) -> ActiveRun:
     """Start a run (or resume ``run_id``) and make it active; use it as a context manager.
 
-    ``nested=True`` starts a child of the active run (tag ``mlflow.parentRunId``);
-    ``description`` goes in tag ``mlflow.note.content``. Without ``experiment_id`` the run goes
-    to the active experiment (:func:`set_experiment`, ``$NBTRACK_EXPERIMENT_ID``,
-    ``$NBTRACK_EXPERIMENT_NAME``, else Default "0").
+    Arguments are MLflow's, in MLflow's order: the first positional one is ``run_id``.
+    Without ``run_id``, ``$MLFLOW_RUN_ID`` / ``$NBTRACK_RUN_ID`` name a run to resume (and are
+    then removed from the environment, as MLflow does). ``nested=True`` (or ``parent_run_id``)
+    starts a child run (tag ``mlflow.parentRunId``); ``description`` goes in tag
+    ``mlflow.note.content``. Without ``experiment_id`` the run goes to the active experiment
+    (:func:`set_experiment`, ``$NBTRACK_EXPERIMENT_ID``, ``$NBTRACK_EXPERIMENT_NAME``, else
+    Default "0"). ``log_system_metrics`` samples CPU, memory, disk, network and GPU under
+    ``system/...`` (default: :func:`enable_system_metrics_logging` or
+    ``$MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING`` / ``$NBTRACK_ENABLE_SYSTEM_METRICS_LOGGING``).
 
     Raises
     ------
     RunStateError
         If a run is already active and ``nested`` is False, or ``run_id`` is deleted or active.
+    RunNotFoundError
+        If ``run_id`` names no run (a run *name* passed positionally lands here: use
+        ``run_name=``).
+    InvalidParameterError
+        If ``run_name`` disagrees with tag ``mlflow.runName``, ``description`` with tag
+        ``mlflow.note.content``, or ``parent_run_id`` with the active run.
     """
     global _last_run
     with _lock:
-        parent = _run_stack[-1] if _run_stack else None
-        if parent is not None and not nested:
+        top = _run_stack[-1] if _run_stack else None
+        if top is not None and not nested and parent_run_id is None:
             raise RunStateError(
-                f"Run {parent.run_id} is already active. To start a nested run inside it, call "
+                f"Run {top.run_id} is already active. To start a nested run inside it, call "
                 "start_run(nested=True); to start a new top-level run, first call "
-                "nbtrack.end_run() (or use `with nbtrack.start_run(): ...` so runs end themselves)."
+                "nbtrack.end_run() (or use `with nbtrack.start_run(): ...` so runs end themselves).",
+                error_code="INVALID_STATE",
             )
-        client = parent.client if parent is not None else _get_client()
-        extra = _start_tags(tags, parent, description)
+        client = top.client if top is not None else _get_client()
+        run_id = run_id if run_id is not None else take_env_run_id()
         if run_id is not None:
+            extra = _start_tags(tags, None, description)
             run = _resume_run(client, run_id, run_name, experiment_id, extra)
         else:
+            parent = check_parent(client, parent_run_id, top.run_id if top else None)
+            extra = _start_tags(tags, parent, description)
             exp_id = experiment_id if experiment_id is not None else _active_experiment_id(client)
             extra.setdefault(USER_TAG, current_user())
+            for key, value in source_tags().items():
+                extra.setdefault(key, value)
             run = client.create_run(exp_id, tags=extra, run_name=run_name)
         active = ActiveRun(run, client)
         _run_stack.append(active)
         _last_run = (client, active.run_id)
-        return active
+    if system_metrics_wanted(log_system_metrics):
+        start_system_metrics(client, active.run_id)
+    return active
 
 
 def _start_tags(
-    tags: Mapping[str, Any] | None, parent: ActiveRun | None, description: str | None
+    tags: Mapping[str, Any] | None, parent: str | None, description: str | None
 ) -> dict[str, str]:
     """The caller's tags plus the parent run's id and the description, as system tags."""
     extra = check_tags(tags)
     if parent is not None:
-        extra[PARENT_RUN_TAG] = parent.run_id
+        extra[PARENT_RUN_TAG] = parent
     if description is not None:
         if not isinstance(description, str):
             raise InvalidParameterError(f"description must be a string, got {description!r}")
+        if NOTE_TAG in extra and extra[NOTE_TAG] != description:
+            raise InvalidParameterError(
+                f"Description is already set via the tag {NOTE_TAG} in tags; remove that tag "
+                "or omit the description"
+            )
         extra[NOTE_TAG] = description
     return extra
 
@@ -304,11 +332,13 @@ def _resume_run(
     experiment_id: str | None,
     tags: dict[str, str],
 ) -> Run:
-    run = client.get_run(validate_id(run_id, "run id"))
+    run = get_run_to_resume(client, run_id)
     if run.info.lifecycle_stage != LifecycleStage.ACTIVE:
-        raise RunStateError(f"Cannot resume run {run.info.run_id}: it is deleted; restore it first")
+        raise RunStateError(
+            f"Cannot resume run {run.info.run_id}: it is deleted; restore it first"
+        )
     if any(a.run_id == run.info.run_id for a in _run_stack):
-        raise RunStateError(f"Run {run.info.run_id} is already active")
+        raise RunStateError(f"Run {run.info.run_id} is already active", error_code="INVALID_STATE")
     if experiment_id is not None and str(experiment_id) != run.info.experiment_id:
         raise InvalidParameterError(
             f"Run {run.info.run_id} belongs to experiment {run.info.experiment_id}, not "
@@ -323,6 +353,7 @@ def _resume_run(
 def _end_top(status: str) -> None:
     """Pop the innermost run and terminate it (called with _lock held)."""
     active = _run_stack.pop()
+    stop_system_metrics(active.run_id)
     active.client.set_terminated(active.run_id, status)
 
 
@@ -411,7 +442,7 @@ def delete_tag(key: str) -> None:
 
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
-    """Copy a local file into the active run's artifacts."""
+    """Copy a local file (or a folder, under its own name) into the active run's artifacts."""
     active = _require_run("log an artifact")
     active.client.log_artifact(active.run_id, local_path, artifact_path)
 
@@ -455,12 +486,13 @@ def log_model(
     artifact_path: str,
     registered_model_name: str | None = None,
     input_example: Any = None,
+    signature: Any = None,
 ) -> Any:
     """Save ``model`` in the active run's artifacts (see ``TrackingClient.log_model``)."""
     active = _require_run("log a model")
     return active.client.log_model(
         active.run_id, model, artifact_path,
-        registered_model_name=registered_model_name, input_example=input_example,
+        registered_model_name=registered_model_name, input_example=input_example, signature=signature,
     )
 
 
@@ -487,8 +519,10 @@ def search_runs(
 ) -> Any:
     """Search runs; returns a pandas DataFrame (default) or, with ``output_format="list"``, Runs.
 
-    Experiments: ``experiment_ids`` or ``experiment_names`` (not both), else every experiment
-    if ``search_all_experiments``, else the active one. Filter, view type and order_by are as
+    Experiments: ``experiment_ids`` or ``experiment_names`` (not both; names that match no
+    experiment, and None, are skipped as in MLflow), else every experiment if
+    ``search_all_experiments``, else the active one. No experiment, or ``max_results=0``, gives
+    an empty result. Filter, view type and order_by are as
     in ``TrackingClient.search_runs``; pages are fetched until ``max_results`` runs.
 
     The DataFrame has MLflow's columns: ``run_id, experiment_id, status, artifact_uri,
@@ -497,14 +531,14 @@ def search_runs(
     """
     if output_format not in ("pandas", "list"):
         raise InvalidParameterError(f"output_format must be 'pandas' or 'list', got {output_format!r}")
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1:
-        raise InvalidParameterError(f"max_results must be a positive integer, got {max_results!r}")
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 0:
+        raise InvalidParameterError(f"max_results must be a non-negative integer, got {max_results!r}")
     client = _get_client()
     ids = experiment_ids_for(
         client, experiment_ids, experiment_names, search_all_experiments, run_view_type,
         lambda: _active_experiment_id(client),
     )
-    runs = collect_runs(client, ids, filter_string, run_view_type, max_results, order_by)
+    runs = collect_runs(client, ids, filter_string, run_view_type, max_results, order_by) if ids else []
     if output_format == "list":
         return runs
     try:

@@ -134,6 +134,13 @@ class MetricHistory(Sequence[Metric]):
         """The timestamps (ms since the epoch), in logging order."""
         return self._timestamps
 
+    token = None
+    """No next page: the whole history (MLflow's paged result reads the same, ``.token``)."""
+
+    def to_list(self) -> list[Metric]:
+        """The points as a plain list of ``Metric`` (MLflow's ``PagedList.to_list``)."""
+        return list(self)
+
     def to_numpy(self) -> numpy.ndarray:
         """A structured array with fields ``step`` (int64), ``value`` (float64), ``timestamp`` (int64)."""
         import numpy as np

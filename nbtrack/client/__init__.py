@@ -16,12 +16,13 @@ from typing import Any
 
 from .experiments import ExperimentsMixin
 from .listeners import add_metric_listener
+from .media import MediaMixin
 from .runs import RunsMixin
 from ..errors import InvalidParameterError
-from .registry import RegistryMixin
+from .model_copy import ModelCopyMixin
 from ..store import default_uri, open_store, resolve_uri
 
-__all__ = ["TrackingClient", "add_metric_listener", "get_tracking_uri", "set_tracking_uri"]
+__all__ = ["TrackingClient", "MlflowClient", "add_metric_listener", "get_tracking_uri", "set_tracking_uri"]
 
 # ---------------------------------------------------------------------------------------
 # Process-wide state: the tracking URI chosen by set_tracking_uri.
@@ -68,7 +69,7 @@ def get_tracking_uri() -> str:
     return default_uri()
 
 
-class TrackingClient(ExperimentsMixin, RunsMixin, RegistryMixin):
+class TrackingClient(ExperimentsMixin, RunsMixin, MediaMixin, ModelCopyMixin):
     """Client for an nbtrack store: experiments, runs, metrics, artifacts and the registry.
 
     Parameters
@@ -80,14 +81,25 @@ class TrackingClient(ExperimentsMixin, RunsMixin, RegistryMixin):
         project root). ``http(s)://host:port`` is an MLflow tracking server (needs the extra
         ``nbtrack[mlflow]``).
 
+    registry_uri : str, optional
+        Accepted for MLflow's signature when it names the same store (the registry lives in
+        the tracking store).
+
     Notes
     -----
     Clients on the same URI in one process share one store object, so metric buffers and
     caches are shared with the fluent API.
     """
 
-    def __init__(self, tracking_uri: str | os.PathLike[str] | None = None):
+    def __init__(
+        self, tracking_uri: str | os.PathLike[str] | None = None, registry_uri: str | None = None
+    ):
         uri = get_tracking_uri() if tracking_uri is None else _canonical_uri(tracking_uri)
+        if registry_uri is not None and _canonical_uri(registry_uri) != uri:
+            raise InvalidParameterError(
+                f"registry_uri {registry_uri!r} differs from the tracking URI {uri!r}: nbtrack "
+                "keeps the model registry in the tracking store"
+            )
         self._tracking_uri = uri
         self._store = open_store(uri)
 
@@ -98,3 +110,7 @@ class TrackingClient(ExperimentsMixin, RunsMixin, RegistryMixin):
 
     def __repr__(self) -> str:
         return f"TrackingClient({self._tracking_uri!r})"
+
+
+# MLflow's name for the same client: ``from mlflow import MlflowClient`` ports by renaming.
+MlflowClient = TrackingClient

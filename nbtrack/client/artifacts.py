@@ -29,13 +29,13 @@ class ArtifactsMixin(ClientBase):
     def log_artifact(
         self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None
     ) -> None:
-        """Copy a local file into the run's artifacts.
+        """Copy a local file, or a folder (as a sub-folder of that name), into the run's artifacts.
 
         Parameters
         ----------
         run_id : str
         local_path : str or path-like
-            An existing file.
+            An existing file or folder.
         artifact_path : str, optional
             Sub-folder of the run's artifacts to put it in; may not leave that folder.
 
@@ -48,7 +48,12 @@ class ArtifactsMixin(ClientBase):
         RunStateError
             If the run is deleted.
         """
-        self._artifact_repo(run_id, write=True).log_file(local_path, artifact_path)
+        repo = self._artifact_repo(run_id, write=True)
+        if os.path.isdir(local_path):  # MLflow copies a folder under its own name
+            name = os.path.basename(os.path.normpath(os.fspath(local_path)))
+            repo.log_dir(local_path, f"{artifact_path.rstrip('/')}/{name}" if artifact_path else name)
+        else:
+            repo.log_file(local_path, artifact_path)
 
     def log_artifacts(
         self, run_id: str, local_dir: str | os.PathLike[str], artifact_path: str | None = None

@@ -172,7 +172,8 @@ class ExperimentsMixin(ClientBase):
         if exp.lifecycle_stage != LifecycleStage.ACTIVE:
             raise InvalidParameterError(
                 f"Cannot rename experiment {exp.experiment_id!r} ({exp.name!r}): it is deleted; "
-                "restore it first"
+                "restore it first",
+                error_code="INVALID_STATE",
             )
         self._store.update_experiment(exp.experiment_id, name=new_name)
 
@@ -213,6 +214,36 @@ class ExperimentsMixin(ClientBase):
         self._store.update_experiment(exp.experiment_id, lifecycle_stage=LifecycleStage.ACTIVE)
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
-        """Set a tag on an experiment (value stored as a string, at most 8000 characters)."""
-        exp = self.get_experiment(experiment_id)
+        """Set a tag on an experiment (value stored as a string, at most 8000 characters).
+
+        Raises
+        ------
+        ExperimentNotFoundError
+        InvalidParameterError
+            If the experiment is deleted (as in MLflow: deleted experiments take no writes).
+        """
+        exp = self._writable_experiment(experiment_id)
         self._store.update_experiment(exp.experiment_id, tags=check_tags({key: value}))
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove a tag from an experiment (no-op if it has no such tag).
+
+        Raises
+        ------
+        ExperimentNotFoundError
+        InvalidParameterError
+            If the experiment is deleted.
+        """
+        exp = self._writable_experiment(experiment_id)
+        key = v.validate_key(key, "tag")
+        if key in exp.tags:
+            self._store.update_experiment(exp.experiment_id, delete_tags=[key])
+
+    def _writable_experiment(self, experiment_id: str) -> Experiment:
+        exp = self.get_experiment(experiment_id)
+        if exp.lifecycle_stage != LifecycleStage.ACTIVE:
+            raise InvalidParameterError(
+                f"The experiment {exp.experiment_id} must be in the 'active' state to be changed; "
+                f"it is {exp.lifecycle_stage} (restore it with restore_experiment)"
+            )
+        return exp

@@ -70,6 +70,7 @@ class RegistryMixin(ArtifactsMixin):
         input_example: Any = None,
         *,
         flavor: str | None = None,
+        signature: Any = None,
     ) -> ModelInfo:
         """Save ``model`` as a folder of the run's artifacts, optionally registering it.
 
@@ -88,6 +89,8 @@ class RegistryMixin(ArtifactsMixin):
             Saved as ``input_example.json``; its shape and dtype go in the manifest.
         flavor : {"sklearn", "python_object"}, optional
             Default: ``sklearn`` for scikit-learn estimators, else ``python_object``.
+        signature : ModelSignature or dict, optional
+            The model's input/output schema (:func:`nbtrack.models.infer_signature`).
 
         Returns
         -------
@@ -112,7 +115,7 @@ class RegistryMixin(ArtifactsMixin):
         with tempfile.TemporaryDirectory(prefix="nbtrack-model-") as tmp:
             manifest = save_model(
                 model, Path(tmp) / "model", flavor=flavor, run_id=run.info.run_id,
-                artifact_path=path, input_example=input_example,
+                artifact_path=path, input_example=input_example, signature=signature,
             )
             self.log_artifacts(run.info.run_id, str(Path(tmp) / "model"), path)
         uri = f"runs:/{run.info.run_id}/{path}"
@@ -162,7 +165,10 @@ class RegistryMixin(ArtifactsMixin):
                     f"Model URI {model_uri!r}: run {parsed.run_id} has no artifact folder {parsed.path!r}"
                 )
             return folder
-        return local_path(self._resolve_version(parsed).source)
+        source = self._resolve_version(parsed).source
+        if source.startswith("models:/") and source != model_uri:  # a copied version
+            return self._model_folder(source)
+        return local_path(source)
 
     def _resolve_version(self, parsed: ModelsUri) -> ModelVersion:
         state = self._registry()
@@ -216,14 +222,8 @@ class RegistryMixin(ArtifactsMixin):
             version = self._resolve_version(parsed)
             return version.source, version.run_id
         run = self.get_run(parsed.run_id)
-        if self._store_is_remote():
-            return f"{run.info.artifact_uri.rstrip('/')}/{parsed.path}", run.info.run_id
-        try:
-            read_manifest(_run_folder(run, parsed.path))
-        except ArtifactNotFoundError:
-            raise ArtifactNotFoundError(
-                f"Model URI {model_uri!r}: run {run.info.run_id} has no logged model at {parsed.path!r}"
-            ) from None
+        if not self._store_is_remote():
+            _check_if_logged(_run_folder(run, parsed.path))
         return f"{run.info.artifact_uri.rstrip('/')}/{parsed.path}", run.info.run_id
 
     # -- registered models ---------------------------------------------------------------
@@ -349,9 +349,12 @@ class RegistryMixin(ArtifactsMixin):
             return self._registered_source(source)
         if not isinstance(source, str) or not source:
             raise InvalidParameterError(f"Model version source must be a non-empty string, got {source!r}")
-        if self._store_is_remote():
-            return source, None  # the tracking server checks sources in its own artifact store
-        read_manifest(local_path(source))
+        if not self._store_is_remote():  # the tracking server checks sources in its own store
+            try:
+                folder = local_path(source)
+            except InvalidParameterError:
+                return source, None  # a URI of another scheme: registered as a reference
+            _check_if_logged(folder)
         return source, None
 
     def get_model_version(self, name: str, version: int | str) -> ModelVersion:
@@ -386,7 +389,7 @@ class RegistryMixin(ArtifactsMixin):
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList:
-        """Model versions matching a filter, sorted (default ``name ASC, version_number DESC``).
+        """Model versions matching a filter, sorted (default newest first, as in MLflow).
 
         Parameters
         ----------
@@ -402,7 +405,7 @@ class RegistryMixin(ArtifactsMixin):
         max_results = validate_max_results(max_results)
         found = sort_model_versions(
             filter_model_versions(rs.iter_model_versions(self._registry()), filter_string),
-            order_by,
+            order_by or _VERSION_ORDER_DEFAULT,
         )
         return page(found, max_results, page_token, query_hash("versions", filter_string, order_by))
 
@@ -474,6 +477,19 @@ class RegistryMixin(ArtifactsMixin):
         A deleted model's trail stays readable.
         """
         return rs.get_audit(self._registry(), name, version)
+
+
+# MLflow's default order: most recently updated first, then name, then highest version.
+_VERSION_ORDER_DEFAULT = ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
+
+
+def _check_if_logged(folder: Path) -> None:
+    """A folder nbtrack logged a model into must pass the manifest check; any other source is
+    registered as a reference to files nbtrack did not write (MLflow accepts any source)."""
+    try:
+        read_manifest(folder)
+    except ArtifactNotFoundError:
+        return
 
 
 def _run_folder(run: Run, path: str) -> Path:

@@ -5,6 +5,7 @@ runs. pandas is imported only when a DataFrame is built.
 """
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .checks import check_experiment_ids
@@ -13,6 +14,8 @@ from ..errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from . import TrackingClient
+
+log = logging.getLogger(__name__)
 
 PAGE_LIMIT = 50_000  # the client's largest page
 
@@ -26,19 +29,21 @@ def experiment_ids_for(
     active_id: Callable[[], str],
 ) -> list[str]:
     """Ids to search: by id or by name (not both), else every experiment, else ``active_id()``."""
-    if experiment_ids is not None and experiment_names is not None:
+    if experiment_ids and experiment_names:
         raise InvalidParameterError("Pass experiment_ids or experiment_names to search_runs, not both")
-    if experiment_names is not None:
+    if experiment_names:
         if isinstance(experiment_names, str):
             experiment_names = [experiment_names]
         ids = []
         for name in experiment_names:
-            exp = client.get_experiment_by_name(name)
-            if exp is None:
-                raise InvalidParameterError(f"No experiment named {name!r} to search")
+            exp = None if name is None else client.get_experiment_by_name(name)
+            if exp is None:  # as in MLflow: skipped with a warning, not an error
+                if name is not None:
+                    log.warning("nbtrack: no experiment named %r to search", name)
+                continue
             ids.append(exp.experiment_id)
         return ids
-    if experiment_ids is not None:
+    if experiment_ids:
         return check_experiment_ids(experiment_ids)
     if search_all:
         return [e.experiment_id for e in client.list_experiments(view_type=ViewType.ALL)]

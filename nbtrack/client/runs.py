@@ -10,7 +10,8 @@ from ..history import MetricHistory
 from ..search.paging import PagedList, page, query_hash
 from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
 from ..store._lru import ByteLRU
-from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
+from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase, with_stage
+from ..errors import InvalidParameterError
 from .checks import (
     check_entities,
     check_experiment_ids,
@@ -68,8 +69,14 @@ class RunsMixin(ClientBase):
         experiment_id = v.validate_id(experiment_id, "experiment id")
         start_time = v.validate_timestamp(start_time)
         tags = check_tags(tags)
+        tag_name = tags.get(RUN_NAME_TAG)
+        if run_name is not None and tag_name and run_name != tag_name:
+            raise InvalidParameterError(
+                "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with "
+                f"different values (run_name={run_name!r}, mlflow.runName={tag_name!r})"
+            )
         if run_name is None:
-            run_name = tags.get(RUN_NAME_TAG) or generate_run_name()
+            run_name = tag_name or generate_run_name()
         tags[RUN_NAME_TAG] = v.validate_name(run_name, "Run name")
         user = tags.get(USER_TAG) or current_user()
         return self._store.create_run(experiment_id, run_name, start_time, tags, user_id=user)
@@ -262,8 +269,14 @@ class RunsMixin(ClientBase):
         key = v.validate_key(key, "tag")
         self._store.delete_tag(self._active_run(run_id).info.run_id, key)
 
-    def get_metric_history(self, run_id: str, key: str) -> MetricHistory:
+    def get_metric_history(
+        self, run_id: str, key: str, max_results: int | None = None, page_token: str | None = None
+    ) -> MetricHistory | PagedList:
         """All points of one metric in logging order (empty if never logged).
+
+        With ``max_results`` (or a ``page_token`` from a previous page) the points come in
+        pages: a ``PagedList`` of ``Metric`` whose ``token`` fetches the next page (None on the
+        last), as MLflow's store returns them.
 
         The result reads like MLflow's ``list[Metric]`` (index, slice, iterate, compare with a
         list) but holds the points as columns and builds each ``Metric`` on access;
@@ -275,7 +288,11 @@ class RunsMixin(ClientBase):
             If no run has this id.
         """
         run_id = v.validate_id(run_id, "run id")
-        return self._store.get_metric_history(run_id, v.validate_key(key, "metric"))
+        history = self._store.get_metric_history(run_id, v.validate_key(key, "metric"))
+        if max_results is None and page_token is None:
+            return history
+        size = len(history) or 1 if max_results is None else v.validate_max_results(max_results)
+        return page(history, size, page_token, query_hash("metric_history", run_id, key))
 
     def search_runs(
         self,
@@ -341,7 +358,7 @@ class RunsMixin(ClientBase):
         deleted = self._deleted_experiments(ids)
         runs = filter_runs(
             (
-                r
+                with_stage(r, LifecycleStage.DELETED) if r.info.experiment_id in deleted else r
                 for r in self._store.list_runs(ids)
                 if ViewType.matches(
                     run_view_type,

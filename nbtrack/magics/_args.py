@@ -120,6 +120,8 @@ class RunRequest:
     nested: bool = False
     live: list[str] | None = None
     capture: bool = True
+    autolog: bool = False
+    system: bool = False
 
 
 def run_request(args: Any, user_ns: Mapping[str, Any], papermill_params: Mapping[str, Any]) -> RunRequest:
@@ -139,4 +141,5 @@ def run_request(args: Any, user_ns: Mapping[str, Any], papermill_params: Mapping
         tags[VARIABLES_TAG] = ",".join(params)
     live = None if args.live is None else split_names([args.live])
     return RunRequest(args.run_name, args.experiment, tags, checked_params(params),
-                      args.nested, live, not args.no_capture)
+                      args.nested, live, not args.no_capture,
+                      getattr(args, "autolog", False), getattr(args, "system", False))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -76,10 +77,15 @@ def open_run(shell: Any, req: RunRequest, source: str,
         snap = capture.capture_cell(source, count, shell.user_ns)
     try:
         run = nbtrack.start_run(run_name=req.name, experiment_id=_experiment_id(req.experiment),
-                                nested=req.nested, tags={**snap.tags, **req.tags})
+                                nested=req.nested, tags={**snap.tags, **req.tags},
+                                log_system_metrics=req.system or None)
     except InvalidParameterError as exc:
         raise UsageError(str(exc)) from None
     _log_inputs(run.info.run_id, req.params, snap.artifacts)
+    if req.autolog:
+        from ..autologging import enter_scope
+
+        guarded(lambda: enter_scope(run.info.run_id), "turn on autologging")
     return run.info.run_id, active.info.run_id if active is not None else None
 
 
@@ -113,6 +119,8 @@ def close_run(run_id: str, parent_id: str | None, error: BaseException | None,
                 guarded(functools.partial(client.log_text, run_id, text, path), f"keep {path}")
         _record_outcome(client, run_id, error)
     finally:
+        if "nbtrack.autologging" in sys.modules:
+            sys.modules["nbtrack.autologging"].exit_scope(run_id)
         _end_runs_down_to(run_id, parent_id, status, client)
         _tag_duration(client, run_id)
         nbtrack.flush()

@@ -81,6 +81,10 @@ class TrackingMagics(Magics):
               help="Show live curves of these metrics (all if none given) while the cell runs.")
     @argument("--no-capture", action="store_true",
               help="Do not record cell source, notebook path, git state or environment.")
+    @argument("--autolog", action="store_true",
+              help="Autolog scikit-learn fits (params, training metrics, model) in this run only.")
+    @argument("--system", action="store_true",
+              help="Sample system metrics (CPU, memory, disk, network, GPU) under system/... during the run.")
     @argument("--end", action="store_true", help="Line form only: end the run opened by %%track_run NAME.")
     @line_cell_magic
     def track_run(self, line: str, cell: str | None = None) -> None:

@@ -163,6 +163,14 @@ class ModelInfo:
     registered_model_version: int | None = None
 
     @property
+    def signature(self) -> Any:
+        """The model's :class:`nbtrack.models.ModelSignature`, or None if none was logged."""
+        from ..models import ModelSignature
+
+        stored = self.manifest.get("signature")
+        return None if stored is None else ModelSignature.from_dict(stored)
+
+    @property
     def flavors(self) -> dict:
         return {self.flavor: self.manifest.get("loader", {})}
 
@@ -186,8 +194,12 @@ def save_model(
     run_id: str | None = None,
     artifact_path: str | None = None,
     input_example: Any = None,
+    signature: Any = None,
 ) -> dict:
-    """Write ``model`` into the empty or missing folder ``path`` and return its manifest."""
+    """Write ``model`` into the empty or missing folder ``path`` and return its manifest.
+
+    ``signature`` (a :class:`nbtrack.models.ModelSignature` or its dict) is stored as is.
+    """
     flavor = detect_flavor(model) if flavor is None else flavor
     if flavor not in FLAVORS:
         raise InvalidParameterError(f"Unknown model flavor {flavor!r}; known flavors: {', '.join(FLAVORS)}")
@@ -210,6 +222,8 @@ def save_model(
         "run_id": run_id,
         "artifact_path": artifact_path,
     }
+    if signature is not None:
+        manifest["signature"] = signature.to_dict() if hasattr(signature, "to_dict") else dict(signature)
     if input_example is not None:
         manifest["input_example"] = _describe_example(input_example)
         example = _example_as_json(input_example)

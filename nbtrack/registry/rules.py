@@ -157,14 +157,14 @@ def _version(model: Mapping[str, Any], version: Any) -> dict[str, Any]:
 
 def version_entity(model: Mapping[str, Any], record: Mapping[str, Any]) -> ModelVersion:
     number = record["version"]
-    aliases = tuple(sorted(a for a, v in model["aliases"].items() if v == number))
+    aliases = sorted(a for a, v in model["aliases"].items() if v == number)
     return ModelVersion(
         name=model["name"],
         version=number,
         creation_timestamp=record["creation_timestamp"],
         last_updated_timestamp=record["last_updated_timestamp"],
         current_stage=record["current_stage"],
-        description=record["description"],
+        description=record["description"] or None,
         source=record["source"],
         run_id=record["run_id"],
         status=record["status"],
@@ -189,10 +189,10 @@ def model_entity(model: Mapping[str, Any]) -> RegisteredModel:
         name=model["name"],
         creation_timestamp=model["creation_timestamp"],
         last_updated_timestamp=model["last_updated_timestamp"],
-        description=model["description"],
-        latest_versions=tuple(version_entity(model, r) for r in latest),
+        description=model["description"] or None,
+        latest_versions=[version_entity(model, r) for r in latest],
         tags=dict(model["tags"]),
-        aliases=dict(model["aliases"]),
+        aliases={alias: str(number) for alias, number in model["aliases"].items()},
     )
 
 
@@ -377,7 +377,7 @@ def set_registered_model_tag(state: dict[str, Any], actor: Actor, name: Any, key
 def delete_registered_model_tag(state: dict[str, Any], actor: Actor, name: Any, key: Any) -> None:
     model = _model(state, name)
     if key not in model["tags"]:
-        raise InvalidParameterError(f"Registered model {model['name']!r} has no tag {key!r}")
+        return  # MLflow: deleting a tag that is not there is a no-op
     before = model["tags"].pop(key)
     _touch(model, actor)
     _record(state, actor, "delete_registered_model_tag", model["name"], before={key: before})
@@ -453,9 +453,7 @@ def delete_model_version_tag(state: dict[str, Any], actor: Actor, name: Any, ver
     model = _model(state, name)
     record = _version(model, version)
     if key not in record["tags"]:
-        raise InvalidParameterError(
-            f"Version {record['version']} of registered model {model['name']!r} has no tag {key!r}"
-        )
+        return  # MLflow: deleting a tag that is not there is a no-op
     before = record["tags"].pop(key)
     _touch(model, actor, record)
     _record(state, actor, "delete_model_version_tag", model["name"], record["version"], {key: before})

@@ -30,6 +30,10 @@ class PagedList(list):  # type: ignore[type-arg]
     def __repr__(self) -> str:
         return f"PagedList({list.__repr__(self)}, token={self.token!r})"
 
+    def to_list(self) -> list[Any]:
+        """The items as a plain list (MLflow's ``PagedList.to_list``)."""
+        return list(self)
+
 
 def all_pages(fetch: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
     """Every item of a paged search: ``fetch(page_token=..., **kwargs)`` until a page has no token.

@@ -48,8 +48,9 @@ class Store(Protocol):
         name: str | None = None,
         lifecycle_stage: str | None = None,
         tags: Mapping[str, str] | None = None,
+        delete_tags: Sequence[str] = (),
     ) -> Experiment:
-        """Rename (unique), change lifecycle stage, or merge tags."""
+        """Rename (unique), change lifecycle stage, merge tags, or remove tags (missing ones ignored)."""
 
     # -- runs ----------------------------------------------------------------------------
     def create_run(

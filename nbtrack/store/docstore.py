@@ -189,6 +189,7 @@ class DocStore:
         name: str | None = None,
         lifecycle_stage: str | None = None,
         tags: Mapping[str, str] | None = None,
+        delete_tags: Sequence[str] = (),
     ) -> Experiment:
         doc_id = int(experiment_id) if str(experiment_id).isdigit() else -1
 
@@ -203,8 +204,9 @@ class DocStore:
                 fields["name"] = name
             if lifecycle_stage is not None:
                 fields["lifecycle_stage"] = lifecycle_stage
-            if tags:
-                fields["tags"] = {**doc.get("tags", {}), **tags}
+            if tags or delete_tags:
+                merged = {**doc.get("tags", {}), **(tags or {})}
+                fields["tags"] = {k: val for k, val in merged.items() if k not in delete_tags}
             table.update(fields, doc_ids=[doc_id])
 
         self._update_table("meta", "experiments", change)

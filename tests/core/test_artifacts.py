@@ -96,8 +96,6 @@ def test_missing_local_file_names_it(any_uri, files):
             nbtrack.log_artifact("no_such.pkl")
         with pytest.raises(FileNotFoundError, match="no_dir"):
             nbtrack.log_artifacts("no_dir")
-        with pytest.raises(InvalidParameterError, match="log_artifacts"):
-            nbtrack.log_artifact("models")
         with pytest.raises(InvalidParameterError, match="log_artifact"):
             nbtrack.log_artifacts("model.pkl")
 

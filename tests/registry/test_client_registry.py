@@ -148,8 +148,9 @@ def test_folder_without_manifest_is_not_a_model(client, run_id, tmp_path):
     client.log_artifacts(run_id, str(tmp_path / "plain"), "plain")
     with pytest.raises(ArtifactNotFoundError, match="has no MLmodel.json"):
         client.load_model(f"runs:/{run_id}/plain")
-    with pytest.raises(ArtifactNotFoundError, match="no logged model at 'plain'"):
-        client.register_model(f"runs:/{run_id}/plain", "m")
+    version = client.register_model(f"runs:/{run_id}/plain", "m")  # a reference, as in MLflow
+    with pytest.raises(ArtifactNotFoundError, match="has no MLmodel.json"):
+        client.load_model(f"models:/m/{version.version}")
 
 
 # -- registering and versions ---------------------------------------------------------------
@@ -172,7 +173,7 @@ def test_register_model_creates_the_model_once_and_counts_versions(client, run_i
 
 def test_create_registered_model_and_duplicates(client):
     model = client.create_registered_model("m", tags={"team": "ml"}, description="first")
-    assert (model.name, model.description, dict(model.tags), model.latest_versions) == ("m", "first", {"team": "ml"}, ())
+    assert (model.name, model.description, dict(model.tags), model.latest_versions) == ("m", "first", {"team": "ml"}, [])
     with pytest.raises(RegisteredModelAlreadyExistsError, match="'m' already exists"):
         client.create_registered_model("m")
     with pytest.raises(InvalidParameterError, match="Tags must be a mapping"):
@@ -193,10 +194,13 @@ def test_create_model_version_from_each_source_kind(client, run_id):
     assert client.load_model("models:/d/3").predict([3]) == [6]
     with pytest.raises(RegisteredModelNotFoundError, match="'nope'"):
         client.create_model_version("nope", str(folder))
+    # any other source is registered as a reference (MLflow accepts any URI); loading says why not
+    missing = client.create_model_version("d", str(folder / "missing"))
     with pytest.raises(ArtifactNotFoundError, match="does not exist"):
-        client.create_model_version("d", str(folder / "missing"))
+        client.load_model(f"models:/d/{missing.version}")
+    remote = client.create_model_version("d", "s3://bucket/m")
     with pytest.raises(InvalidModelUriError, match="not on this machine"):
-        client.create_model_version("d", "s3://bucket/m")
+        client.load_model(f"models:/d/{remote.version}")
     with pytest.raises(RunNotFoundError):
         client.create_model_version("d", str(folder), run_id="nope")
     with pytest.raises(InvalidParameterError, match="source must be a non-empty string"):
@@ -274,8 +278,8 @@ def test_aliases_through_the_client(logged):
     logged.set_registered_model_alias("iris", "champion", 1)
     logged.set_registered_model_alias("iris", "champion", "3")
     assert logged.get_model_version_by_alias("iris", "champion").version == 3
-    assert logged.get_model_version("iris", 3).aliases == ("champion",)
-    assert logged.get_registered_model("iris").aliases == {"champion": 3}
+    assert logged.get_model_version("iris", 3).aliases == ["champion"]
+    assert logged.get_registered_model("iris").aliases == {"champion": "3"}
     logged.delete_model_version("iris", 3)
     with pytest.raises(ModelVersionNotFoundError, match="no alias 'champion'"):
         logged.get_model_version_by_alias("iris", "champion")

@@ -107,6 +107,7 @@ class MlflowStore:
         name: str | None = None,
         lifecycle_stage: str | None = None,
         tags: Mapping[str, str] | None = None,
+        delete_tags: Sequence[str] = (),
     ) -> Experiment:
         current = self.get_experiment(experiment_id)
         what = f"changing experiment {experiment_id}"
@@ -116,6 +117,9 @@ class MlflowStore:
             self._call(what, self._client.rename_experiment, experiment_id, name)
         for key, value in (tags or {}).items():  # before a delete: MLflow refuses tags on deleted experiments
             self._call(what, self._client.set_experiment_tag, experiment_id, key, value)
+        for key in delete_tags:
+            if key in current.tags:
+                self._call(what, self._client.delete_experiment_tag, experiment_id, key)
         if lifecycle_stage == LifecycleStage.DELETED and current.lifecycle_stage != LifecycleStage.DELETED:
             self._call(what, self._client.delete_experiment, experiment_id)
         if lifecycle_stage == LifecycleStage.ACTIVE and current.lifecycle_stage != LifecycleStage.ACTIVE:

@@ -1,0 +1,143 @@
+"""Module-level MLflow verbs that look things up or change them by id, with no active run needed.
+
+``search_experiments``, experiment tags of the active experiment, ``get_parent_run``,
+``delete_run``, the registry searches and the registry URI. Each is a thin call on the fluent
+client; the full documentation lives once on :class:`nbtrack.client.TrackingClient`.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from .entities import Experiment, Run, ViewType
+from .errors import InvalidParameterError
+from .fluent import PARENT_RUN_TAG, _active_experiment_id, _get_client
+
+__all__ = [
+    "search_experiments",
+    "set_experiment_tag",
+    "set_experiment_tags",
+    "delete_experiment_tag",
+    "get_parent_run",
+    "delete_run",
+    "search_registered_models",
+    "search_model_versions",
+    "set_registry_uri",
+    "get_registry_uri",
+]
+
+_PAGE = 50_000
+_registry_uri: str | None = None
+
+
+def _all_pages(fetch: Any, max_results: int | None) -> list[Any]:
+    """Follow page tokens until ``max_results`` items (every item when None)."""
+    if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 0):
+        raise InvalidParameterError(f"max_results must be a non-negative integer or None, got {max_results!r}")
+    found: list[Any] = []
+    token = None
+    while max_results is None or len(found) < max_results:
+        size = _PAGE if max_results is None else min(_PAGE, max_results - len(found))
+        page = fetch(size, token)
+        found.extend(page)
+        token = page.token
+        if token is None:
+            break
+    return found
+
+
+def search_experiments(
+    view_type: int = ViewType.ACTIVE_ONLY,
+    max_results: int | None = None,
+    filter_string: str | None = None,
+    order_by: Sequence[str] | None = None,
+) -> list[Experiment]:
+    """Every matching experiment as a list (see ``TrackingClient.search_experiments``)."""
+    client = _get_client()
+    return _all_pages(
+        lambda size, token: client.search_experiments(view_type, size, filter_string, order_by, token),
+        max_results,
+    )
+
+
+def set_experiment_tag(key: str, value: Any) -> None:
+    """Set a tag on the active experiment (:func:`nbtrack.set_experiment`, else Default)."""
+    client = _get_client()
+    client.set_experiment_tag(_active_experiment_id(client), key, value)
+
+
+def set_experiment_tags(tags: Mapping[str, Any]) -> None:
+    """Set several tags on the active experiment."""
+    if not isinstance(tags, Mapping):
+        raise InvalidParameterError(f"tags must be a dict of name -> value, got {tags!r}")
+    for key, value in tags.items():
+        set_experiment_tag(key, value)
+
+
+def delete_experiment_tag(key: str) -> None:
+    """Delete a tag of the active experiment (see ``TrackingClient.delete_experiment_tag``)."""
+    client = _get_client()
+    client.delete_experiment_tag(_active_experiment_id(client), key)
+
+
+def get_parent_run(run_id: str) -> Run | None:
+    """The run's parent (tag ``mlflow.parentRunId``), or None for a top-level run."""
+    client = _get_client()
+    parent = client.get_run(run_id).data.tags.get(PARENT_RUN_TAG)
+    return None if parent is None else client.get_run(parent)
+
+
+def delete_run(run_id: str) -> None:
+    """Soft-delete a run (see ``TrackingClient.delete_run``)."""
+    _get_client().delete_run(run_id)
+
+
+def search_registered_models(
+    max_results: int | None = None,
+    filter_string: str | None = None,
+    order_by: Sequence[str] | None = None,
+) -> list[Any]:
+    """Every matching registered model as a list (see ``TrackingClient.search_registered_models``)."""
+    client = _get_client()
+    return _all_pages(
+        lambda size, token: client.search_registered_models(filter_string, size, order_by, token),
+        max_results,
+    )
+
+
+def search_model_versions(
+    max_results: int | None = None,
+    filter_string: str | None = None,
+    order_by: Sequence[str] | None = None,
+) -> list[Any]:
+    """Every matching model version as a list, newest first by default."""
+    client = _get_client()
+    return _all_pages(
+        lambda size, token: client.search_model_versions(filter_string, size, order_by, token),
+        max_results,
+    )
+
+
+def set_registry_uri(uri: str | None) -> None:
+    """Accept the registry URI MLflow code sets; nbtrack's registry is the tracking store's.
+
+    ``None`` or the tracking URI itself are accepted. A different store is refused, so a model
+    is never registered somewhere other than where the code expects (README: differences).
+    """
+    global _registry_uri
+    if uri is None:
+        _registry_uri = None
+        return
+    from .client import _canonical_uri
+
+    canonical = _canonical_uri(uri)
+    if canonical != _get_client().tracking_uri:
+        raise InvalidParameterError(
+            f"Registry URI {uri!r} differs from the tracking URI {_get_client().tracking_uri!r}: "
+            "nbtrack keeps the model registry in the tracking store; call set_tracking_uri instead"
+        )
+    _registry_uri = canonical
+
+
+def get_registry_uri() -> str:
+    """The registry's store: the tracking URI (see :func:`set_registry_uri`)."""
+    return _registry_uri or _get_client().tracking_uri
