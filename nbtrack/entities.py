@@ -1,8 +1,9 @@
 """Read-only domain objects, named and shaped like MLflow's so its users feel at home."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 __all__ = [
     "RunStatus",

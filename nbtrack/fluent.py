@@ -13,7 +13,8 @@ import atexit
 import logging
 import os
 import threading
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ._identity import current_user
 from ._validation import validate_id, validate_name

@@ -6,7 +6,8 @@ client; the full documentation lives once on :class:`nbtrack.client.TrackingClie
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .entities import Experiment, Run, ViewType
 from .errors import InvalidParameterError

@@ -4,7 +4,8 @@ Thin calls on the active run's client; documented once on :class:`nbtrack.client
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .fluent import _active_experiment_id, _get_client, _require_run
 

@@ -51,7 +51,7 @@ class Image:
 
     @property
     def size(self) -> tuple[int, int]:
-        return tuple(self._pil.size)  # type: ignore[return-value]
+        return tuple(self._pil.size)
 
 
 def _as_pil(image: Any) -> Any:

@@ -51,7 +51,7 @@ def log_model(
     _check_estimator(sk_model)
     if (artifact_path is None) == (name is None):
         raise InvalidParameterError("nbtrack.sklearn.log_model needs exactly one of artifact_path or name")
-    artifact_path = artifact_path if artifact_path is not None else name
+    path: str = artifact_path if artifact_path is not None else name  # type: ignore[assignment]
     from .fluent import active_run
 
     run = active_run()
@@ -59,7 +59,7 @@ def log_model(
         raise NoActiveRunError("log a model")
     # the client the run was started on, so the model lands in that run's store
     return run.client.log_model(
-        run.run_id, sk_model, artifact_path, registered_model_name, input_example,
+        run.run_id, sk_model, path, registered_model_name, input_example,
         flavor=FLAVOR_NAME, signature=signature,
     )
 

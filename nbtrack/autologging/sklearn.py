@@ -27,7 +27,8 @@ import logging
 import threading
 import warnings
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["autolog", "is_enabled"]
 
@@ -108,7 +109,7 @@ def _patch(cls: type, name: str, wrapper: Callable[..., Any]) -> None:
     if not inspect.isfunction(original) or getattr(original, "_nbtrack_original", None) is not None:
         return  # descriptors (available_if) stay as they are; their inner calls are patched
     patched = wrapper(original)
-    patched._nbtrack_original = original  # type: ignore[attr-defined]
+    patched._nbtrack_original = original
     setattr(cls, name, patched)
     _patched.append((cls, name, original))
 
@@ -144,12 +145,14 @@ def _fit_and_log(original: Callable[..., Any], est: Any, args: tuple, kwargs: di
 
     X = args[0] if args else kwargs.get("X")
     y = args[1] if len(args) > 1 else kwargs.get("y", kwargs.get("Y"))
-    own = fluent.active_run() is None
-    try:
-        run = fluent.start_run(tags={AUTOLOG_TAG: "sklearn"}) if own else fluent.active_run()
-    except Exception as exc:  # noqa: BLE001 - no run, still train
-        _warn("start a run", exc)
-        return original(est, *args, **kwargs)
+    run = fluent.active_run()
+    own = run is None
+    if run is None:
+        try:
+            run = fluent.start_run(tags={AUTOLOG_TAG: "sklearn"})
+        except Exception as exc:  # noqa: BLE001 - no run, still train
+            _warn("start a run", exc)
+            return original(est, *args, **kwargs)
     client, run_id = run.client, run.run_id
     try:
         result = original(est, *args, **kwargs)
@@ -321,8 +324,8 @@ def _wrap_score(original: Callable[..., Any]) -> Callable[..., Any]:
             dataset = _variable_name(X, inspect.currentframe())
             count = _call_counts[(run_id, f"{name}_{dataset}")] = _call_counts.get((run_id, f"{name}_{dataset}"), 0) + 1
             key = f"{name}{'' if count == 1 else f'-{count}'}_{dataset}"
-            from ..client import TrackingClient
             from .. import fluent
+            from ..client import TrackingClient
 
             active = fluent.active_run()
             client = active.client if active is not None else TrackingClient()

@@ -14,13 +14,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..errors import InvalidParameterError
+from ..store import default_uri, open_store, resolve_uri
 from .experiments import ExperimentsMixin
 from .listeners import add_metric_listener
 from .media import MediaMixin
-from .runs import RunsMixin
-from ..errors import InvalidParameterError
 from .model_copy import ModelCopyMixin
-from ..store import default_uri, open_store, resolve_uri
 
 __all__ = ["TrackingClient", "MlflowClient", "add_metric_listener", "get_tracking_uri", "set_tracking_uri"]
 
@@ -69,7 +68,7 @@ def get_tracking_uri() -> str:
     return default_uri()
 
 
-class TrackingClient(ExperimentsMixin, RunsMixin, MediaMixin, ModelCopyMixin):
+class TrackingClient(ExperimentsMixin, MediaMixin, ModelCopyMixin):
     """Client for an nbtrack store: experiments, runs, metrics, artifacts and the registry.
 
     Parameters

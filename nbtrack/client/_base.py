@@ -6,9 +6,9 @@ being assumed from a sibling mixin.
 """
 from __future__ import annotations
 
-from .. import _validation as v
 from dataclasses import replace
 
+from .. import _validation as v
 from ..entities import LifecycleStage, Run
 from ..errors import NotFoundError, RunStateError
 from ..store.base import Store

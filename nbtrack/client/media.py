@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 import posixpath
 import tempfile
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .. import _validation as v
 from .. import media
 from ..entities import RunTag
 from ..errors import ArtifactNotFoundError, InvalidParameterError, NotFoundError
 from .artifacts import ArtifactsMixin
+from .runs import RunsMixin
 
 __all__ = ["MediaMixin", "LOGGED_IMAGES_TAG", "LOGGED_ARTIFACTS_TAG"]
 
@@ -22,7 +24,7 @@ LOGGED_IMAGES_TAG = "mlflow.loggedImages"
 LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"
 
 
-class MediaMixin(ArtifactsMixin):
+class MediaMixin(RunsMixin, ArtifactsMixin):
     """``log_image`` (one file, or a key's history by step), ``log_table``, ``load_table``."""
 
     def get_artifact_uri(self, run_id: str, artifact_path: str | None = None) -> str:

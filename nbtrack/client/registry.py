@@ -11,8 +11,9 @@ from a store you trust.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from .._validation import is_plain_relative_path, validate_max_results
 from ..artifacts import ArtifactRepository, local_path_from_uri

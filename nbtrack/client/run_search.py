@@ -6,11 +6,12 @@ runs. pandas is imported only when a DataFrame is built.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from .checks import check_experiment_ids
 from ..entities import Run, ViewType
 from ..errors import InvalidParameterError
+from .checks import check_experiment_ids
 
 if TYPE_CHECKING:
     from . import TrackingClient

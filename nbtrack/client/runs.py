@@ -1,17 +1,19 @@
 """The run verbs of ``TrackingClient``: create, log, tag, search and end runs (numpydoc once here)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from time import time as _time
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .. import _validation as v
+from .._identity import current_user
 from ..entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
+from ..errors import InvalidParameterError
 from ..history import MetricHistory
 from ..search.paging import PagedList, page, query_hash
 from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
 from ..store._lru import ByteLRU
 from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase, with_stage
-from ..errors import InvalidParameterError
 from .checks import (
     check_entities,
     check_experiment_ids,
@@ -22,7 +24,6 @@ from .checks import (
     check_view_type,
 )
 from .listeners import listeners, notify
-from .._identity import current_user
 from .run_defaults import RUN_NAME_TAG, USER_TAG, generate_run_name
 
 _RUN_BYTES = 1500  # rough size of one Run entity, to bound the search memo by bytes

@@ -74,7 +74,9 @@ def test_search_registered_models_order_and_pages(populated):
     ],
 )
 def test_search_model_versions_filters(populated, filter_string, expected):
-    assert [(v.name, v.version) for v in populated.search_model_versions(filter_string)] == expected
+    # by name, then newest version (the default order is MLflow's: last updated first)
+    found = populated.search_model_versions(filter_string, order_by=["name", "version_number DESC"])
+    assert [(v.name, v.version) for v in found] == expected
 
 
 def test_search_model_versions_by_run_and_order(populated, run_id):
