@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._identity import current_user
-from ._validation import validate_id, validate_name
+from ._validation import validate_name
 from .client import TrackingClient, get_tracking_uri
 from .client import set_tracking_uri as _set_default_uri
 from .client.checks import check_status, check_tags
