@@ -430,7 +430,7 @@ def load_model_folder(path: str | os.PathLike, expected_flavor: str | None = Non
     verify_model(folder, manifest)
     loader = manifest.get("loader") or {}
     data_name = loader.get("data")
-    if data_name not in manifest["files"]:
+    if not isinstance(data_name, str) or data_name not in manifest["files"]:
         raise ModelIntegrityError(f"Model manifest in {str(folder)!r} names no listed data file")
     data = (folder / data_name).read_bytes()
     if hashlib.sha256(data).hexdigest() != manifest["files"][data_name]:

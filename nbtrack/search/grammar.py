@@ -20,10 +20,12 @@ Grammar (keywords case-insensitive; ``AND`` binds tighter than ``OR``)::
 """
 from __future__ import annotations
 
+import dataclasses
 import operator
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, NamedTuple, Union
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from nbtrack.errors import InvalidFilterError
 from nbtrack.search.like import compile_like
@@ -74,8 +76,8 @@ class Field:
     key: str
     numeric: bool
     nullable: bool
-    get: Getter = field(compare=False, repr=False)
-    sort_key: Getter | None = field(default=None, compare=False, repr=False)
+    get: Getter = dataclasses.field(compare=False, repr=False)
+    sort_key: Getter | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -177,7 +179,7 @@ class Comparison:
     op: str
     value: Any
     position: int
-    test: Test = field(init=False, compare=False, repr=False)
+    test: Test = dataclasses.field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "test", _compile(self.field, self.op, self.value))
@@ -188,8 +190,8 @@ class Comparison:
 
 @dataclass(frozen=True)
 class And:
-    terms: tuple["Expr", ...]
-    test: Test = field(init=False, compare=False, repr=False)
+    terms: tuple[Expr, ...]
+    test: Test = dataclasses.field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "test", _all_of(tuple(t.test for t in self.terms)))
@@ -200,8 +202,8 @@ class And:
 
 @dataclass(frozen=True)
 class Or:
-    terms: tuple["Expr", ...]
-    test: Test = field(init=False, compare=False, repr=False)
+    terms: tuple[Expr, ...]
+    test: Test = dataclasses.field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "test", _any_of(tuple(t.test for t in self.terms)))
@@ -221,7 +223,7 @@ class MatchAll:
         return True
 
 
-Expr = Union[Comparison, And, Or, MatchAll]
+Expr = Comparison | And | Or | MatchAll
 
 
 def _all_of(tests: tuple[Test, ...]) -> Test:
