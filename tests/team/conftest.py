@@ -14,10 +14,19 @@ from nbtrack import fluent
 
 pytest.importorskip("mlflow", reason="the team path needs the extra nbtrack[mlflow] (mlflow-skinny)")
 
-_spec = importlib.util.spec_from_file_location("_team_servers", Path(__file__).with_name("_servers.py"))
-servers = importlib.util.module_from_spec(_spec)
-sys.modules["_team_servers"] = servers
-_spec.loader.exec_module(servers)
+
+
+def _helper(name: str):
+    """A helper module of this folder (tests are imported by path, not as a package)."""
+    spec = importlib.util.spec_from_file_location(f"_team{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+servers = _helper("_servers")
+proxies = _helper("_proxy")
 
 
 def _start_or_fail(tmp: Path) -> servers.MlflowServer:
@@ -78,8 +87,8 @@ def mlflow_client(mlflow_server):
 
 
 @pytest.fixture
-def own_server(tmp_path):
-    """A server of this test's own, to stop and restart."""
-    server = _start_or_fail(tmp_path / "own-server")
-    yield server
-    server.stop()
+def proxy(mlflow_server):
+    """A TCP proxy in front of the shared server, to stop and restart the line to it."""
+    line = proxies.Proxy(mlflow_server.port).up()
+    yield line
+    line.down()

@@ -27,6 +27,7 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 30.0
 ENV_TIMEOUT = "NBTRACK_MLFLOW_TIMEOUT"
 _SECRET_ENV = ("MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME")
+_SET_BY_US: set[str] = set()
 _READS = ("reading", "listing", "searching", "downloading")
 _USERINFO_RE = re.compile(r"(https?://)[^/@\s]+@")
 
@@ -68,8 +69,11 @@ def timeout_s() -> float:
 
 def make_client(uri: str) -> Any:
     """MLflow's ``MlflowClient`` for ``uri`` with nbtrack's timeout (MLflow reads these per request)."""
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(max(1.0, timeout_s()))))
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    for name, value in (("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(max(1.0, timeout_s())))),
+                        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")):
+        if name not in os.environ or name in _SET_BY_US:  # the user's own setting wins
+            os.environ[name] = value
+            _SET_BY_US.add(name)
     # MLflow prints two links to stdout (after an extra request) whenever a run ends.
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     try:
