@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -108,10 +109,13 @@ class Postgres:
         initdb, pg_ctl = shutil.which("initdb") or _pg_bin("initdb"), shutil.which("pg_ctl") or _pg_bin("pg_ctl")
         if not initdb or not pg_ctl:
             raise FileNotFoundError("PostgreSQL's initdb/pg_ctl are not installed (apt-get install postgresql)")
-        self.data.mkdir(parents=True)
-        if os.geteuid() == 0:
+        if os.geteuid() == 0:  # postgres refuses root; pytest's tmp folders are closed to others
+            self.data = Path(tempfile.mkdtemp(prefix="nbtrack-pg-")) / "data"
+            shutil.chown(self.data.parent, "nobody")
+            self.data.mkdir()
             shutil.chown(self.data, "nobody")
-            os.chmod(self.data.parent, 0o755)
+        else:
+            self.data.mkdir(parents=True)
         subprocess.run(self._as_owner(initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"),
                        check=True, capture_output=True)
         opts = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -121,12 +125,14 @@ class Postgres:
 
     @property
     def uri(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"  # the driver .ci/setup installs
 
     def stop(self) -> None:
         pg_ctl = shutil.which("pg_ctl") or _pg_bin("pg_ctl")
         subprocess.run(self._as_owner(pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop"), capture_output=True,
                        check=False)
+        if self.data.parent.name.startswith("nbtrack-pg-"):
+            shutil.rmtree(self.data.parent, ignore_errors=True)
 
 
 def _pg_bin(name: str) -> str | None:
