@@ -6,6 +6,7 @@ once for both directions.
 """
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
 import warnings
@@ -21,6 +22,7 @@ from ..store import open_store
 
 #: Tag on a run (or model version) created by sync: its id on the side it came from.
 SOURCE_TAG = "nbtrack.sync.source_id"
+log = logging.getLogger("nbtrack.sync")
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
 Point = tuple[int, float, int]  # step, value, timestamp
 
@@ -204,14 +206,26 @@ class MlflowSide:
         self.client.delete_run(run_id)
 
     def artifacts(self, run_id: str) -> dict[str, int]:
+        """Every artifact file and its size; {} (with a warning) if the artifact store is out of reach.
+
+        A database file read directly knows a server's ``mlflow-artifacts:`` locations but not
+        the server that serves them.
+        """
         found: dict[str, int] = {}
         folders: list[str | None] = [None]
-        while folders:
-            for info in self.client.list_artifacts(run_id, folders.pop()):
-                if info.is_dir:
-                    folders.append(info.path)
-                else:
-                    found[info.path] = int(info.file_size or 0)
+        try:
+            while folders:
+                for info in self.client.list_artifacts(run_id, folders.pop()):
+                    if info.is_dir:
+                        folders.append(info.path)
+                    else:
+                        found[info.path] = int(info.file_size or 0)
+        except Exception as exc:  # noqa: BLE001 - MLflow raises many types for an unreachable store
+            from ..store.mlflow._connection import cause_of
+
+            log.warning("nbtrack sync: artifacts of run %s are not reachable from %s (%s)", run_id,
+                        self.uri, cause_of(exc))
+            return {}
         return found
 
     def fetch_artifact(self, run_id: str, path: str, tmp: Path) -> Path:

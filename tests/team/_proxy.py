@@ -27,7 +27,7 @@ class Proxy:
     def uri(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def up(self) -> "Proxy":
+    def up(self) -> Proxy:
         self.mode = "forward"
         if self._listener is None:
             listener = socket.socket()

@@ -196,23 +196,36 @@ for r in range(3):
 """
 
 
-@pytest.mark.parametrize("kind", ["mlruns", "sqlite"])
-def test_pull_from_stores_mlflow_wrote(mlflow_server, tmp_path, kind, monkeypatch):
+def test_pull_from_an_mlruns_folder_mlflow_wrote(mlflow_server, tmp_path, monkeypatch):
     from mlflow.tracking import MlflowClient
 
     python = Path(mlflow_server.executable).with_name("python")
     monkeypatch.chdir(tmp_path)
-    uri = str(tmp_path / "mlruns") if kind == "mlruns" else f"sqlite:///{tmp_path / 'mlflow.db'}"
     script = tmp_path / "make.py"
     script.write_text(textwrap.dedent(MAKE_MLFLOW_STORES))
-    subprocess.run([str(python), str(script), uri], check=True, capture_output=True, timeout=300,
-                   env={"PATH": "/usr/bin:/bin", "MLFLOW_ALLOW_FILE_STORE": "true",
-                        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false", "HOME": str(tmp_path)})
+    subprocess.run([str(python), str(script), str(tmp_path / "mlruns")], check=True, capture_output=True,
+                   timeout=300, env={"PATH": "/usr/bin:/bin", "MLFLOW_ALLOW_FILE_STORE": "true", "HOME": str(tmp_path)})
     local = tmp_path / "store"
-    cli_uri = "./mlruns" if kind == "mlruns" else uri
-    report = pull(str(local), cli_uri)
-    assert report.runs_created == 3 and report.points == 150
-    source = MlflowClient(uri if kind == "sqlite" else (tmp_path / "mlruns").as_uri())
-    theirs = _snapshot(source, "made-by-mlflow")
+    report = pull(str(local), "./mlruns")
+    assert report.runs_created == 3 and report.points == 150 and report.artifact_files == 3
+    theirs = _snapshot(MlflowClient((tmp_path / "mlruns").as_uri()), "made-by-mlflow")
     assert _snapshot(TrackingClient(local), "made-by-mlflow") == theirs
-    assert pull(str(local), cli_uri).writes == 0
+    assert pull(str(local), "./mlruns").writes == 0
+
+
+def test_pull_from_a_sqlite_file_mlflow_wrote(mlflow_server, mlflow_client, tmp_path, exp_name):
+    """The shared server's own sqlite file, written by MLflow's server from MLflow's client."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    exp_id = mlflow_client.create_experiment(exp_name)
+    for r in range(3):
+        rid = mlflow_client.create_run(exp_id, run_name=f"m{r}").info.run_id
+        mlflow_client.log_batch(rid, metrics=[Metric("rmse", 1.0 / (i + 1), 1000 + i, i) for i in range(50)],
+                                params=[Param("alpha", str(r))], tags=[RunTag("origin", "mlflow")])
+        mlflow_client.set_terminated(rid)
+    local = tmp_path / "store"
+    db = f"sqlite:///{mlflow_server.backend_uri[len('sqlite:///'):]}"
+    report = pull(str(local), db, [exp_name])
+    assert report.runs_created == 3 and report.points == 150
+    assert _snapshot(TrackingClient(local), exp_name) == _snapshot(mlflow_client, exp_name)
+    assert pull(str(local), db, [exp_name]).writes == 0
