@@ -312,7 +312,7 @@ def progress(items: list[Any], enabled: bool) -> Iterable[Any]:
     if not enabled or not sys.stderr.isatty():
         return items
     try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm
     except ImportError:
         return items
     return tqdm(items, unit="run", desc="nbtrack sync", file=sys.stderr)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -77,6 +79,7 @@ class MetricShipper:
         #: The failure not yet shown to the user (read on the hot path, so a plain attribute).
         self.error: StoreWriteError | None = None
         self._last_cause = ""
+        _shippers.add(self)
 
     # -- hot path ------------------------------------------------------------------------
     def add(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
@@ -211,3 +214,26 @@ class MetricShipper:
     def close(self) -> None:
         self._closed.set()
         self._wake.set()
+
+    def _after_fork_in_child(self) -> None:
+        """A forked child ships only its own points, with its own thread and locks."""
+        self._points = []
+        self._queue = []
+        self._send_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._woken = False
+        self._thread = None
+        self.error = None
+        self._outage = False
+
+
+_shippers: weakref.WeakSet[MetricShipper] = weakref.WeakSet()
+
+
+def _reset_in_child() -> None:
+    for shipper in list(_shippers):
+        shipper._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_in_child)
