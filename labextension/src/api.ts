@@ -186,3 +186,66 @@ export function deleteAlias(
     { method: 'DELETE' }
   );
 }
+
+/** A metric history in columns, thinned by the server (LTTB) to at most `max_points`. */
+export interface ISeries {
+  key: string;
+  x: 'step' | 'time';
+  /** How many points the full history has. */
+  total: number;
+  step: number[];
+  timestamp: number[];
+  value: JsonNumber[];
+}
+
+export function getSeries(
+  runId: string,
+  key: string,
+  x: 'step' | 'time',
+  maxPoints: number
+): Promise<ISeries> {
+  return requestAPI(`runs/${enc(runId)}/series/${enc(key)}`, {
+    x,
+    max_points: maxPoints
+  });
+}
+
+export async function setRunTag(
+  runId: string,
+  key: string,
+  value: string
+): Promise<Record<string, string>> {
+  const reply = await requestAPI<{ tags: Record<string, string> }>(
+    `runs/${enc(runId)}/tags/${enc(key)}`,
+    {},
+    { method: 'PUT', body: JSON.stringify({ value }) }
+  );
+  return reply.tags;
+}
+
+export async function deleteRunTag(
+  runId: string,
+  key: string
+): Promise<Record<string, string>> {
+  const reply = await requestAPI<{ tags: Record<string, string> }>(
+    `runs/${enc(runId)}/tags/${enc(key)}`,
+    {},
+    { method: 'DELETE' }
+  );
+  return reply.tags;
+}
+
+export async function getRunModelVersions(
+  runId: string
+): Promise<IModelVersion[]> {
+  const reply = await requestAPI<{ model_versions: IModelVersion[] }>(
+    `runs/${enc(runId)}/model-versions`
+  );
+  return reply.model_versions;
+}
+
+/** Which store the server reads (its tracking URI). */
+export async function getStoreUri(): Promise<string> {
+  const reply = await requestAPI<{ tracking_uri: string }>('store');
+  return reply.tracking_uri;
+}

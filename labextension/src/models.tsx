@@ -14,7 +14,10 @@ import { errorMessage, useLoader } from './hooks';
 
 export interface IModelsProps {
   refreshToken: number;
-  onInsertCode: (name: string, version: number) => void;
+  /** Puts loading code into the notebook; absent outside JupyterLab. */
+  onInsertCode?: (name: string, version: number) => void;
+  /** Main-area layout (more columns) rather than the sidebar's. */
+  wide?: boolean;
 }
 
 /** Registered models; opening one shows its versions, aliases and audit trail. */
@@ -35,12 +38,22 @@ export function ModelsView(props: IModelsProps): JSX.Element {
     );
   }
   return (
-    <div className="nbtrack-models" data-testid="models-list">
+    <div
+      className={`nbtrack-models${props.wide ? ' nbtrack-wide' : ''}`}
+      data-testid="models-list"
+    >
       {models.error && <div className="nbtrack-error">{models.error}</div>}
       {models.value && !models.value.length && (
         <div className="nbtrack-empty">No registered models yet.</div>
       )}
-      <table className="nbtrack-table">
+      <table className="nbtrack-table nbtrack-models-table">
+        <thead>
+          <tr>
+            <th>Model</th>
+            <th>Aliases</th>
+            <th>Latest by stage</th>
+          </tr>
+        </thead>
         <tbody>
           {(models.value ?? []).map(model => (
             <tr
@@ -50,16 +63,30 @@ export function ModelsView(props: IModelsProps): JSX.Element {
               data-model-name={model.name}
               onClick={() => setOpen(model.name)}
             >
-              <th>{model.name}</th>
+              <th className="nbtrack-truncate" title={model.name}>
+                <a className="nbtrack-link">{model.name}</a>
+              </th>
               <td>
-                {model.latest_versions
-                  .map(v => `v${v.version} ${v.current_stage}`)
-                  .join(', ')}
+                {Object.entries(model.aliases).map(([alias, v]) => (
+                  <span
+                    key={alias}
+                    className="nbtrack-alias"
+                    title={`@${alias} → version ${v}`}
+                  >
+                    @{alias}→v{v}
+                  </span>
+                ))}
               </td>
               <td>
-                {Object.entries(model.aliases)
-                  .map(([alias, v]) => `@${alias}→v${v}`)
-                  .join(' ')}
+                {model.latest_versions.map(v => (
+                  <span
+                    key={v.version}
+                    className={`nbtrack-stage nbtrack-stage-${v.current_stage.toLowerCase()}`}
+                    title={`version ${v.version}: ${v.current_stage}`}
+                  >
+                    v{v.version} {v.current_stage}
+                  </span>
+                ))}
               </td>
             </tr>
           ))}
@@ -69,10 +96,11 @@ export function ModelsView(props: IModelsProps): JSX.Element {
   );
 }
 
-const ACTIONS: [string, string, string][] = [
-  ['Staging', 'Promote to Staging', 'promote-staging'],
-  ['Production', 'Promote to Production', 'promote-production'],
-  ['Archived', 'Archive', 'archive']
+/** Stage moves: [stage, short label, tooltip, test id]; short so they fit the sidebar. */
+const ACTIONS: [string, string, string, string][] = [
+  ['Staging', 'Staging', 'Promote to Staging', 'promote-staging'],
+  ['Production', 'Production', 'Promote to Production', 'promote-production'],
+  ['Archived', 'Archive', 'Move to Archived', 'archive']
 ];
 
 function ModelDetail(props: IModelsProps & { name: string }): JSX.Element {
@@ -103,13 +131,20 @@ function ModelDetail(props: IModelsProps & { name: string }): JSX.Element {
           {error ?? detail.error}
         </div>
       )}
-      <table className="nbtrack-table">
+      <AliasForm
+        aliases={model.aliases}
+        versions={versions.map(v => v.version)}
+        onSet={(alias, version) => act(setAlias(model.name, alias, version))}
+        onDelete={alias => act(deleteAlias(model.name, alias))}
+      />
+      <h4>Versions</h4>
+      <table className="nbtrack-table nbtrack-versions-table">
         <thead>
           <tr>
             <th>Version</th>
-            <th>Stage</th>
             <th>Aliases</th>
-            <th>Actions</th>
+            <th>Stage</th>
+            <th>Move to</th>
           </tr>
         </thead>
         <tbody>
@@ -120,17 +155,15 @@ function ModelDetail(props: IModelsProps & { name: string }): JSX.Element {
               onStage={stage =>
                 act(transitionStage(model.name, v.version, stage))
               }
-              onInsertCode={() => props.onInsertCode(model.name, v.version)}
+              onInsertCode={
+                props.onInsertCode
+                  ? () => props.onInsertCode?.(model.name, v.version)
+                  : undefined
+              }
             />
           ))}
         </tbody>
       </table>
-      <AliasForm
-        aliases={model.aliases}
-        versions={versions.map(v => v.version)}
-        onSet={(alias, version) => act(setAlias(model.name, alias, version))}
-        onDelete={alias => act(deleteAlias(model.name, alias))}
-      />
       <AuditTrail events={audit} />
     </div>
   );
@@ -139,7 +172,7 @@ function ModelDetail(props: IModelsProps & { name: string }): JSX.Element {
 function VersionRow(props: {
   version: IModelVersion;
   onStage: (stage: string) => void;
-  onInsertCode: () => void;
+  onInsertCode?: () => void;
 }): JSX.Element {
   const v = props.version;
   return (
@@ -148,7 +181,8 @@ function VersionRow(props: {
       data-version={v.version}
       data-stage={v.current_stage}
     >
-      <td>v{v.version}</td>
+      <td title={v.run_id ? `from run ${v.run_id}` : v.source}>v{v.version}</td>
+      <td>{v.aliases.map(a => `@${a}`).join(' ')}</td>
       <td>
         <span
           className={`nbtrack-stage nbtrack-stage-${v.current_stage.toLowerCase()}`}
@@ -156,13 +190,13 @@ function VersionRow(props: {
           {v.current_stage}
         </span>
       </td>
-      <td>{v.aliases.map(a => `@${a}`).join(' ')}</td>
       <td className="nbtrack-buttons">
         {ACTIONS.filter(([stage]) => stage !== v.current_stage).map(
-          ([stage, label, id]) => (
+          ([stage, label, tip, id]) => (
             <button
               key={stage}
               className="jp-Button jp-mod-styled"
+              title={tip}
               data-testid={id}
               onClick={() => props.onStage(stage)}
             >
@@ -170,13 +204,16 @@ function VersionRow(props: {
             </button>
           )
         )}
-        <button
-          className="jp-Button jp-mod-styled"
-          data-testid="insert-model-code"
-          onClick={props.onInsertCode}
-        >
-          Insert code
-        </button>
+        {props.onInsertCode && (
+          <button
+            className="jp-Button jp-mod-styled"
+            data-testid="insert-model-code"
+            title="Insert code that loads this version into the active notebook cell"
+            onClick={props.onInsertCode}
+          >
+            Code
+          </button>
+        )}
       </td>
     </tr>
   );

@@ -1,10 +1,13 @@
 import * as React from 'react';
 
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
+import { ReactWidget } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 
+import { getStoreUri } from './api';
 import { CompareRuns } from './compare';
+import { useLoader } from './hooks';
+import { IconButton } from './icons';
 import { ModelsView } from './models';
 import { RunDetail } from './runDetail';
 import { IRunsState, RunsList } from './runs';
@@ -18,11 +21,13 @@ type View =
 
 interface IPanelProps {
   tracker: INotebookTracker | null;
+  /** Opens the main-area dashboard (on an experiment, if given). */
+  openDashboard: (experimentId?: string) => void;
   /** Whether the sidebar is showing: reload on show, poll only while shown. */
   visible: boolean;
 }
 
-function Panel({ tracker, visible }: IPanelProps): JSX.Element {
+function Panel({ tracker, visible, openDashboard }: IPanelProps): JSX.Element {
   const [view, setView] = React.useState<View>({ kind: 'runs' });
   const [runsState, setRunsState] = React.useState<IRunsState>({
     experimentId: '',
@@ -37,6 +42,7 @@ function Panel({ tracker, visible }: IPanelProps): JSX.Element {
     }
   }, [visible]);
   const openRun = (runId: string) => setView({ kind: 'run', runId });
+  const store = useLoader(getStoreUri, []);
   const tab = view.kind === 'models' ? 'models' : 'runs';
 
   return (
@@ -57,14 +63,25 @@ function Panel({ tracker, visible }: IPanelProps): JSX.Element {
           Models
         </button>
         <span className="nbtrack-spacer" />
-        <button
-          className="nbtrack-icon-button"
-          data-testid="refresh-button"
-          title="Refresh"
+        <IconButton
+          icon="dashboard"
+          label="Open nbtrack dashboard"
+          testId="open-dashboard"
+          onClick={() => openDashboard(runsState.experimentId || undefined)}
+        />
+        <IconButton
+          icon="refresh"
+          label="Refresh"
+          testId="refresh-button"
           onClick={() => setRefreshToken(t => t + 1)}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        />
+      </div>
+      <div
+        className="nbtrack-store nbtrack-truncate"
+        data-testid="store-uri"
+        title={`Store: ${store.value ?? ''}`}
+      >
+        {store.value ? `Store: ${store.value}` : ''}
       </div>
       {(view.kind === 'run' || view.kind === 'compare') && (
         <button
@@ -72,7 +89,7 @@ function Panel({ tracker, visible }: IPanelProps): JSX.Element {
           data-testid="back-button"
           onClick={() => setView({ kind: 'runs' })}
         >
-          ← Runs
+          ← Back
         </button>
       )}
       <div className="nbtrack-body">
@@ -117,7 +134,10 @@ function Panel({ tracker, visible }: IPanelProps): JSX.Element {
 
 /** The left-sidebar "Experiments" widget. */
 export class ExperimentsPanel extends ReactWidget {
-  constructor(private readonly tracker: INotebookTracker | null) {
+  constructor(
+    private readonly tracker: INotebookTracker | null,
+    private readonly openDashboard: (experimentId?: string) => void
+  ) {
     super();
     this.id = 'nbtrack-experiments';
     this.addClass('nbtrack-sidebar');
@@ -134,6 +154,12 @@ export class ExperimentsPanel extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <Panel tracker={this.tracker} visible={this.isVisible} />;
+    return (
+      <Panel
+        tracker={this.tracker}
+        visible={this.isVisible}
+        openDashboard={this.openDashboard}
+      />
+    );
   }
 }

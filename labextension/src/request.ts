@@ -4,12 +4,16 @@ import { ServerConnection } from '@jupyterlab/services';
 /** Where the nbtrack server extension mounts its REST API. */
 export const API_NAMESPACE = 'nbtrack/api';
 
-/** An error reply of the nbtrack API: `{"error": type, "message": text}`. */
+/**
+ * An error reply of the nbtrack API: `{"error": type, "message": text}`, plus the
+ * 0-based `position` of the problem when a filter does not parse.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
-    message: string
+    message: string,
+    readonly position: number | null = null
   ) {
     super(message);
   }
@@ -53,14 +57,16 @@ async function send(
     const text = await response.text();
     let type = 'HTTPError';
     let message = text || response.statusText;
+    let position: number | null = null;
     try {
       const body = JSON.parse(text);
       type = body.error ?? type;
       message = body.message ?? message;
+      position = typeof body.position === 'number' ? body.position : null;
     } catch {
       // not JSON: keep the raw text
     }
-    throw new ApiError(response.status, type, message);
+    throw new ApiError(response.status, type, message, position);
   }
   return response;
 }

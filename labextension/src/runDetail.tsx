@@ -1,29 +1,22 @@
 import * as React from 'react';
 
-import {
-  downloadArtifact,
-  getMetricHistory,
-  getRun,
-  IFileInfo,
-  IMetric,
-  IRun,
-  listArtifacts
-} from './api';
+import { downloadArtifact, getRun, IRun, listArtifacts } from './api';
 import { StatusBadge } from './badge';
-import {
-  formatBytes,
-  formatDuration,
-  formatNumber,
-  formatTime,
-  isLive
-} from './format';
+import { runColor } from './charts/scales';
+import { ArtifactBrowser } from './dashboard/artifactPreview';
+import { IChartSettings, MetricChart } from './dashboard/chartsView';
+import { formatDuration, formatNumber, formatTime, isLive } from './format';
 import { errorMessage, useInterval, useLoader } from './hooks';
-import { POLL_MS } from './runs';
-import { Sparkline } from './sparkline';
+import { LIVE_POLL_MS as POLL_MS } from './useRuns';
 
 export const CELL_SOURCE_TAG = 'nbtrack.cell_source';
 const CELL_ARTIFACT = 'cell.py';
-const MAX_SPARKLINES = 20;
+const MAX_CHARTS = 20;
+const CHART_SETTINGS: IChartSettings = {
+  xKind: 'step',
+  smoothing: 0,
+  logY: false
+};
 
 export interface IRunDetailProps {
   runId: string;
@@ -58,9 +51,11 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
       <h3>
         {run.info.run_name} <StatusBadge run={run} />
       </h3>
+      <div className="nbtrack-meta nbtrack-truncate" title={run.info.run_id}>
+        <code>{run.info.run_id}</code>
+      </div>
       <div className="nbtrack-meta">
-        <code>{run.info.run_id}</code> · {formatTime(run.info.start_time)} ·{' '}
-        {formatDuration(run)}
+        {formatTime(run.info.start_time)} · {formatDuration(run)}
       </div>
       <button
         className="jp-Button jp-mod-styled jp-mod-accept"
@@ -80,7 +75,7 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
         <KeyValues entries={tags} />
       </Section>
       <Section title="Artifacts">
-        <Artifacts runId={run.info.run_id} path="" />
+        <ArtifactBrowser runId={run.info.run_id} />
       </Section>
       <Section title="Cell source">
         <CellSource run={run} />
@@ -110,8 +105,8 @@ function KeyValues({ entries }: { entries: [string, string][] }): JSX.Element {
       <tbody>
         {[...entries].sort().map(([key, value]) => (
           <tr key={key}>
-            <th>{key}</th>
-            <td>{value}</td>
+            <th title={key}>{key}</th>
+            <td title={value}>{value}</td>
           </tr>
         ))}
       </tbody>
@@ -121,107 +116,33 @@ function KeyValues({ entries }: { entries: [string, string][] }): JSX.Element {
 
 function Metrics({ run }: { run: IRun }): JSX.Element {
   const keys = Object.keys(run.data.metrics).sort();
-  const histories = useLoader(async () => {
-    const entries = await Promise.all(
-      keys
-        .slice(0, MAX_SPARKLINES)
-        .map(
-          async key =>
-            [key, await getMetricHistory(run.info.run_id, key)] as const
-        )
-    );
-    return new Map<string, IMetric[]>(entries);
-  }, [run]);
   if (!keys.length) {
     return <div className="nbtrack-empty">none</div>;
   }
   return (
-    <table className="nbtrack-table nbtrack-kv" data-testid="metrics-table">
-      <tbody>
-        {keys.map(key => (
-          <tr key={key}>
-            <th>{key}</th>
-            <td className="nbtrack-num">
-              {formatNumber(run.data.metrics[key])}
-            </td>
-            <td>
-              <Sparkline points={histories.value?.get(key) ?? []} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-/** Save a Blob under ``name`` through a temporary object URL. */
-function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
-
-function Artifacts({
-  runId,
-  path
-}: {
-  runId: string;
-  path: string;
-}): JSX.Element {
-  const files = useLoader(() => listArtifacts(runId, path), [runId, path]);
-  const [open, setOpen] = React.useState<Set<string>>(new Set());
-  const [error, setError] = React.useState<string | null>(null);
-  const download = (file: IFileInfo) => {
-    downloadArtifact(runId, file.path).then(
-      blob => saveBlob(blob, file.path.split('/').pop() ?? 'artifact'),
-      reason => setError(errorMessage(reason))
-    );
-  };
-  const toggle = (dir: string) => {
-    const next = new Set(open);
-    next.has(dir) ? next.delete(dir) : next.add(dir);
-    setOpen(next);
-  };
-  if (files.error || error) {
-    return <div className="nbtrack-error">{files.error ?? error}</div>;
-  }
-  if (files.value && !files.value.length && !path) {
-    return <div className="nbtrack-empty">none</div>;
-  }
-  return (
-    <ul className="nbtrack-artifacts" data-testid="artifacts">
-      {(files.value ?? []).map(file => (
-        <li key={file.path}>
-          {file.is_dir ? (
-            <>
-              <a className="nbtrack-link" onClick={() => toggle(file.path)}>
-                {open.has(file.path) ? '▾' : '▸'} {file.path.split('/').pop()}/
-              </a>
-              {open.has(file.path) && (
-                <Artifacts runId={runId} path={file.path} />
-              )}
-            </>
-          ) : (
-            <a
-              className="nbtrack-link"
-              data-testid="artifact-download"
-              title={`Download ${file.path}`}
-              onClick={() => download(file)}
-            >
-              {file.path.split('/').pop()}{' '}
-              <span className="nbtrack-meta">
-                {formatBytes(file.file_size)}
-              </span>
-            </a>
-          )}
-        </li>
+    <>
+      <table className="nbtrack-table nbtrack-kv" data-testid="metrics-table">
+        <tbody>
+          {keys.map(key => (
+            <tr key={key}>
+              <th title={key}>{key}</th>
+              <td className="nbtrack-num" title={String(run.data.metrics[key])}>
+                {formatNumber(run.data.metrics[key])}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {keys.slice(0, MAX_CHARTS).map(key => (
+        <MetricChart
+          key={key}
+          metric={key}
+          runs={[run]}
+          colorOf={() => runColor(0)}
+          settings={CHART_SETTINGS}
+        />
       ))}
-    </ul>
+    </>
   );
 }
 

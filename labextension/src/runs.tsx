@@ -1,21 +1,13 @@
 import * as React from 'react';
 
-import { IExperiment, IRun, listExperiments, searchRuns } from './api';
+import { IExperiment, IRun, listExperiments } from './api';
 import { StatusBadge } from './badge';
-import {
-  formatDuration,
-  formatNumber,
-  formatShortTime,
-  formatTime,
-  isLive
-} from './format';
-import { errorMessage, useInterval, useLoader } from './hooks';
+import { formatNumber, formatShortTime, formatTime } from './format';
+import { useInterval, useLoader } from './hooks';
+import { IconButton } from './icons';
+import { IDLE_POLL_MS, useRuns } from './useRuns';
 
-/** How often the runs table reloads while a run is RUNNING... */
-export const POLL_MS = 3000;
-/** ...and otherwise while the panel is visible, so runs a kernel starts show up. */
-export const IDLE_POLL_MS = 10000;
-const METRIC_COLUMNS = 3;
+const PAGE_SIZE = 100;
 
 export interface IRunsState {
   experimentId: string;
@@ -41,68 +33,55 @@ function newest(experiments: IExperiment[]): IExperiment {
   );
 }
 
-function metricColumns(runs: IRun[]): string[] {
+/** The first metric key of the loaded runs: the one value the narrow table has room for. */
+function firstMetric(runs: IRun[]): string | undefined {
   const keys = new Set<string>();
   runs.forEach(run => Object.keys(run.data.metrics).forEach(k => keys.add(k)));
-  return [...keys].sort().slice(0, METRIC_COLUMNS);
+  return [...keys].sort()[0];
 }
 
-/** Experiment picker, filter box and the runs table of one experiment. */
-export function RunsList(props: IRunsListProps): JSX.Element {
-  const { state, onChange } = props;
-  const [draft, setDraft] = React.useState(state.filter);
-  const [runs, setRuns] = React.useState<IRun[]>([]);
-  const [error, setError] = React.useState<string | null>(null);
-  const experiments = useLoader(listExperiments, [props.refreshToken]);
-
-  const reload = React.useCallback(async () => {
-    if (!state.experimentId) {
+/** Follows the newest experiment until the user picks one. */
+function useFollowNewest(
+  experiments: IExperiment[] | null,
+  state: IRunsState,
+  onChange: (state: IRunsState) => void
+): void {
+  React.useEffect(() => {
+    if (!experiments || !experiments.length) {
       return;
     }
-    try {
-      const reply = await searchRuns([state.experimentId], {
-        filter: state.filter
-      });
-      setRuns(reply.runs);
-      setError(null);
-    } catch (reason) {
-      setError(errorMessage(reason));
-    }
-  }, [state.experimentId, state.filter]);
-
-  React.useEffect(() => {
-    void reload();
-  }, [reload, props.refreshToken]);
-  const live = runs.some(isLive);
-  useInterval(
-    () => {
-      void reload();
-      if (!live) {
-        experiments.reload();
-      }
-    },
-    props.visible ? (live ? POLL_MS : IDLE_POLL_MS) : null
-  );
-
-  React.useEffect(() => {
-    const list = experiments.value;
-    if (!list || !list.length) {
-      return;
-    }
-    const known = list.some(e => e.experiment_id === state.experimentId);
-    const follow = newest(list).experiment_id;
+    const known = experiments.some(e => e.experiment_id === state.experimentId);
+    const follow = newest(experiments).experiment_id;
     if ((!known || !state.pinned) && follow !== state.experimentId) {
       onChange({ ...state, experimentId: follow, pinned: false, selected: [] });
     }
-  }, [experiments.value]);
+  }, [experiments]);
+}
 
+/** Experiment picker, filter box and the runs table of one experiment (sidebar layout). */
+export function RunsList(props: IRunsListProps): JSX.Element {
+  const { state, onChange } = props;
+  const [draft, setDraft] = React.useState(state.filter);
+  const experiments = useLoader(listExperiments, [props.refreshToken]);
+  useInterval(experiments.reload, props.visible ? IDLE_POLL_MS : null);
+  useFollowNewest(experiments.value, state, onChange);
+  const runs = useRuns(
+    {
+      experimentIds: state.experimentId ? [state.experimentId] : [],
+      filter: state.filter,
+      orderBy: ['start_time DESC'],
+      pageSize: PAGE_SIZE
+    },
+    { active: props.visible, refreshToken: props.refreshToken }
+  );
   const toggle = (runId: string) => {
     const selected = state.selected.includes(runId)
       ? state.selected.filter(id => id !== runId)
       : [...state.selected, runId];
     onChange({ ...state, selected });
   };
-  const columns = metricColumns(runs);
+  const metric = firstMetric(runs.runs);
+  const error = runs.error ?? experiments.error;
 
   return (
     <div className="nbtrack-runs">
@@ -123,83 +102,134 @@ export function RunsList(props: IRunsListProps): JSX.Element {
         <input
           className="jp-mod-styled"
           data-testid="filter-input"
-          placeholder="filter, e.g. metrics.acc > 0.9 AND params.lr = '0.1'"
+          aria-label="Filter runs"
+          title="Filter, e.g. metrics.acc > 0.9 AND params.lr = '0.1' (Enter to apply)"
+          placeholder="metrics.acc > 0.9"
           value={draft}
           onChange={event => setDraft(event.target.value)}
         />
-        <button className="jp-Button jp-mod-styled jp-mod-accept" type="submit">
-          Filter
-        </button>
       </form>
-      {(error || experiments.error) && (
-        <div className="nbtrack-error" data-testid="filter-error">
-          {error ?? experiments.error}
+      {error && (
+        <div className="nbtrack-error" data-testid="filter-error" role="alert">
+          {error}
         </div>
       )}
       <div className="nbtrack-actions">
-        <span>{runs.length} runs</span>
-        <button
-          className="jp-Button jp-mod-styled"
-          data-testid="compare-button"
+        <span className="nbtrack-meta" data-testid="runs-count">
+          {runs.runs.length}
+          {runs.hasMore ? '+' : ''} runs
+          {state.selected.length ? ` · ${state.selected.length} ticked` : ''}
+        </span>
+        <span className="nbtrack-spacer" />
+        <IconButton
+          icon="compare"
+          label={
+            state.selected.length < 2
+              ? 'Compare: tick two or more runs'
+              : `Compare ${state.selected.length} runs`
+          }
+          testId="compare-button"
           disabled={state.selected.length < 2}
           onClick={() => props.onCompare(state.selected)}
-        >
-          Compare ({state.selected.length})
-        </button>
+        />
       </div>
       <div className="nbtrack-scroll">
-        <table className="nbtrack-table" data-testid="runs-table">
+        <table
+          className="nbtrack-table nbtrack-sidebar-runs"
+          data-testid="runs-table"
+        >
+          <colgroup>
+            <col className="nbtrack-col-check" />
+            <col />
+            <col className="nbtrack-col-status" />
+            {metric && <col className="nbtrack-col-metric" />}
+          </colgroup>
           <thead>
             <tr>
               <th />
               <th>Run</th>
               <th>Status</th>
-              <th>Started</th>
-              <th>Duration</th>
-              {columns.map(key => (
-                <th key={key} title={key}>
-                  {key}
+              {metric && (
+                <th className="nbtrack-num" title={`metrics.${metric}`}>
+                  {metric}
                 </th>
-              ))}
+              )}
             </tr>
           </thead>
           <tbody>
-            {runs.map(run => (
-              <tr
+            {runs.runs.map(run => (
+              <RunRow
                 key={run.info.run_id}
-                className="nbtrack-run-row"
-                data-testid="run-row"
-                data-run-id={run.info.run_id}
-                data-run-name={run.info.run_name}
-                onClick={() => props.onOpenRun(run.info.run_id)}
-              >
-                <td onClick={event => event.stopPropagation()}>
-                  <input
-                    type="checkbox"
-                    data-testid="run-select"
-                    checked={state.selected.includes(run.info.run_id)}
-                    onChange={() => toggle(run.info.run_id)}
-                  />
-                </td>
-                <td className="nbtrack-run-name">{run.info.run_name}</td>
-                <td>
-                  <StatusBadge run={run} />
-                </td>
-                <td title={formatTime(run.info.start_time)}>
-                  {formatShortTime(run.info.start_time)}
-                </td>
-                <td>{formatDuration(run)}</td>
-                {columns.map(key => (
-                  <td key={key} className="nbtrack-num">
-                    {formatNumber(run.data.metrics[key])}
-                  </td>
-                ))}
-              </tr>
+                run={run}
+                metric={metric}
+                checked={state.selected.includes(run.info.run_id)}
+                onToggle={() => toggle(run.info.run_id)}
+                onOpen={() => props.onOpenRun(run.info.run_id)}
+              />
             ))}
           </tbody>
         </table>
       </div>
+      {runs.hasMore && (
+        <button
+          className="jp-Button jp-mod-styled nbtrack-load-more"
+          data-testid="load-more"
+          disabled={runs.loading}
+          onClick={runs.loadMore}
+        >
+          Load {PAGE_SIZE} more
+        </button>
+      )}
     </div>
+  );
+}
+
+function RunRow(props: {
+  run: IRun;
+  metric: string | undefined;
+  checked: boolean;
+  onToggle: () => void;
+  onOpen: () => void;
+}): JSX.Element {
+  const { run } = props;
+  const title =
+    `${run.info.run_name}\nid ${run.info.run_id}\n` +
+    `started ${formatTime(run.info.start_time)}`;
+  return (
+    <tr
+      className="nbtrack-run-row"
+      data-testid="run-row"
+      data-run-id={run.info.run_id}
+      data-run-name={run.info.run_name}
+      onClick={props.onOpen}
+    >
+      <td onClick={event => event.stopPropagation()}>
+        <input
+          type="checkbox"
+          data-testid="run-select"
+          aria-label={`Tick ${run.info.run_name} to compare`}
+          checked={props.checked}
+          onChange={props.onToggle}
+        />
+      </td>
+      <td className="nbtrack-run-name" title={title}>
+        {run.info.run_name}
+        <span className="nbtrack-meta nbtrack-run-when">
+          {formatShortTime(run.info.start_time)}
+        </span>
+      </td>
+      <td>
+        <StatusBadge run={run} />
+      </td>
+      {props.metric && (
+        <td
+          className="nbtrack-num"
+          title={`${props.metric} = ${String(run.data.metrics[props.metric] ?? '')}`}
+        >
+          {formatNumber(run.data.metrics[props.metric])}
+        </td>
+      )}
+    </tr>
   );
 }
 
@@ -208,21 +238,21 @@ function ExperimentPicker(props: {
   value: string;
   onSelect: (id: string) => void;
 }): JSX.Element {
+  const current = props.experiments.find(e => e.experiment_id === props.value);
   return (
-    <label className="nbtrack-experiment">
-      Experiment{' '}
-      <select
-        className="jp-mod-styled"
-        data-testid="experiment-select"
-        value={props.value}
-        onChange={event => props.onSelect(event.target.value)}
-      >
-        {props.experiments.map(e => (
-          <option key={e.experiment_id} value={e.experiment_id}>
-            {e.name}
-          </option>
-        ))}
-      </select>
-    </label>
+    <select
+      className="jp-mod-styled nbtrack-experiment-select"
+      data-testid="experiment-select"
+      aria-label="Experiment"
+      title={current ? `Experiment: ${current.name}` : 'Experiment'}
+      value={props.value}
+      onChange={event => props.onSelect(event.target.value)}
+    >
+      {props.experiments.map(e => (
+        <option key={e.experiment_id} value={e.experiment_id}>
+          {e.name}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -1,11 +1,13 @@
 """The base REST handler: authenticated JSON replies and nbtrack errors mapped to HTTP codes.
 
-Error bodies are ``{"error": <exception class name>, "message": <text>}``:
+Error bodies are ``{"error": <exception class name>, "message": <text>}``, plus ``"position"``
+(0-based offset) for a filter that does not parse, so the UI can point at it:
 
 =====================================================  ====
 ``ArtifactPathError`` (a path leaving the run folder)   403
 ``InvalidParameterError``, ``InvalidFilterError``      400  (filter messages carry the position)
 ``NotFoundError`` and subclasses                        404
+``AlreadyExistsError``, ``RunStateError``              409
 any other ``NbtrackError``                              500  (message kept)
 =====================================================  ====
 """
@@ -18,7 +20,15 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
 from ..entities import ViewType
-from ..errors import ArtifactPathError, InvalidParameterError, NbtrackError, NotFoundError
+from ..errors import (
+    AlreadyExistsError,
+    ArtifactPathError,
+    InvalidFilterError,
+    InvalidParameterError,
+    NbtrackError,
+    NotFoundError,
+    RunStateError,
+)
 from .backend import Backend
 from .serialize import dumps
 
@@ -37,6 +47,8 @@ def http_status_for(exc: BaseException) -> int:
         return 400
     if isinstance(exc, NotFoundError):
         return 404
+    if isinstance(exc, (AlreadyExistsError, RunStateError)):
+        return 409
     return 500
 
 
@@ -97,7 +109,10 @@ class NbtrackHandler(APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, NbtrackError):
             self.set_status(http_status_for(exc))
-            self.finish(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+            body: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
+            if isinstance(exc, InvalidFilterError):
+                body["position"] = exc.position
+            self.finish(json.dumps(body))
             return
         if isinstance(exc, tornado.web.HTTPError):
             message = exc.log_message or exc.reason or self._reason

@@ -18,6 +18,7 @@ from ..artifacts import ArtifactRepository, local_path_from_uri
 from ..errors import ArtifactNotFoundError, InvalidParameterError
 from .base import NbtrackHandler
 from .diff_handlers import ROUTES as DIFF_ROUTES
+from .dashboard_handlers import ROUTES as DASHBOARD_ROUTES
 from .registry_handlers import ROUTES as REGISTRY_ROUTES
 
 __all__ = ["API_PREFIX", "route_table"]
@@ -165,5 +166,5 @@ def route_table(base_url: str) -> list[tuple[str, type[NbtrackHandler]]]:
     """Tornado (pattern, handler) pairs for every endpoint under ``<base_url>/nbtrack/api/``."""
     return [
         (url_path_join(base_url, API_PREFIX, pattern) + "/?$", handler)
-        for pattern, handler in _ROUTES + REGISTRY_ROUTES + DIFF_ROUTES
+        for pattern, handler in _ROUTES + DASHBOARD_ROUTES + REGISTRY_ROUTES + DIFF_ROUTES
     ]

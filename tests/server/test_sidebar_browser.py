@@ -87,6 +87,17 @@ def _notebook(cells: list[str]) -> dict:
     }
 
 
+def _this_checkouts_extension(tmp_path: Path) -> str:
+    """A JUPYTER_PATH entry whose labextensions/nbtrack is the bundle built in this checkout,
+    so the lab loads it ahead of an installed copy."""
+    data = tmp_path / "jupyter-data"
+    built = REPO / "nbtrack" / "labextension"
+    if (built / "package.json").exists():
+        (data / "labextensions").mkdir(parents=True)
+        (data / "labextensions" / "nbtrack").symlink_to(built)
+    return str(data) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+
+
 class Lab:
     def __init__(self, url: str, token: str, store: Path):
         self.url, self.token, self.store = url, token, store
@@ -113,6 +124,7 @@ def lab(tmp_path) -> Iterator[Lab]:
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        "JUPYTER_PATH": _this_checkouts_extension(tmp_path),
     }
     log = open(tmp_path / "lab.log", "wb")
     proc = subprocess.Popen(
@@ -212,7 +224,7 @@ def test_sidebar_lists_runs_follows_kernel_and_promotes(lab, page, tmp_path):
     _row(page, "lr-0.01").click()
     detail = page.get_by_test_id("run-detail")
     assert "mlp" in detail.inner_text()
-    detail.get_by_test_id("sparkline").first.wait_for()
+    detail.get_by_test_id("metric-chart").first.locator("path.nbtrack-line").wait_for()
 
     # "Insert code" puts a loader for this run into the notebook's active cell.
     detail.get_by_test_id("insert-run-code").click()
