@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+
+from ..history import MetricHistory
 
 __all__ = ["lttb_indices", "Columns", "series_payload", "history_columns"]
 
@@ -57,6 +60,11 @@ class Columns:
     __slots__ = ("step", "timestamp", "value")
 
     def __init__(self, history: Sequence[Any]):
+        if isinstance(history, MetricHistory):  # column-wise: no per-point objects
+            self.step = np.asarray(history.steps, dtype=np.int64)
+            self.timestamp = np.asarray(history.timestamps, dtype=np.int64)
+            self.value = np.asarray(history.values, dtype=np.float64)
+            return
         n = len(history)
         self.step = np.fromiter((m.step for m in history), dtype=np.int64, count=n)
         self.timestamp = np.fromiter((m.timestamp for m in history), dtype=np.int64, count=n)
@@ -66,7 +74,7 @@ class Columns:
     def nbytes(self) -> int:
         return self.step.nbytes + self.timestamp.nbytes + self.value.nbytes
 
-    def ordered_by(self, axis: str) -> "Columns":
+    def ordered_by(self, axis: str) -> Columns:
         """The same points sorted by ``axis`` (a stable sort: equal x keep logging order)."""
         order = np.argsort(self.step if axis == "step" else self.timestamp, kind="stable")
         if len(order) < 2 or bool(np.all(np.diff(order) > 0)):
@@ -106,7 +114,7 @@ _cache = _ColumnCache(_CACHE_BYTES)
 
 def history_columns(run_id: str, key: str, history: Sequence[Any]) -> Columns:
     """Columns of ``history`` (cached while the history is unchanged)."""
-    last = history[-1] if history else None
+    last = history[-1] if len(history) else None
     version = (len(history), getattr(last, "timestamp", None), getattr(last, "step", None))
     return _cache.get((run_id, key, *version), history)
 

@@ -224,7 +224,7 @@ def test_sidebar_lists_runs_follows_kernel_and_promotes(lab, page, tmp_path):
     _row(page, "lr-0.01").click()
     detail = page.get_by_test_id("run-detail")
     assert "mlp" in detail.inner_text()
-    detail.get_by_test_id("metric-chart").first.locator("path.nbtrack-line").wait_for()
+    detail.get_by_test_id("metric-chart").filter(has_text="loss").locator("path.nbtrack-line").wait_for()
 
     # "Insert code" puts a loader for this run into the notebook's active cell.
     detail.get_by_test_id("insert-run-code").click()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import math
 import random
+import struct
 import subprocess
 import sys
 import zlib
-import struct
 from pathlib import Path
 
 from nbtrack.client import TrackingClient

@@ -70,7 +70,10 @@ function xLabels(kind: XKind, ticks: number[]): string[] {
   return kind === 'relative' ? formatDurationTicks(ticks) : formatTicks(ticks);
 }
 
-/** A path through the finite points; gaps where a value is NaN or infinite. */
+/**
+ * A path through the finite points; gaps where a value is NaN or infinite. A lone point is
+ * a zero-length segment, drawn as a dot by the round line cap.
+ */
 function linePath(
   xs: number[],
   ys: number[],
@@ -79,15 +82,21 @@ function linePath(
   logY: boolean
 ): string {
   const parts: string[] = [];
-  let pen = false;
+  let run = 0;
   for (let i = 0; i < xs.length; i++) {
     const y = ys[i];
     if (!Number.isFinite(y) || (logY && y <= 0)) {
-      pen = false;
+      if (run === 1) {
+        parts.push('l0.01,0');
+      }
+      run = 0;
       continue;
     }
-    parts.push(`${pen ? 'L' : 'M'}${sx(xs[i]).toFixed(1)},${sy(y).toFixed(1)}`);
-    pen = true;
+    parts.push(`${run ? 'L' : 'M'}${sx(xs[i]).toFixed(1)},${sy(y).toFixed(1)}`);
+    run += 1;
+  }
+  if (run === 1) {
+    parts.push('l0.01,0');
   }
   return parts.join('');
 }
