@@ -22,7 +22,9 @@ from ._floats import encode_float
 from ._run_ids import resolve_run_id
 from .entities import Run, ViewType
 from .errors import ExperimentNotFoundError, NbtrackError
+from .report import REPORT_HELP, add_report_arguments, run_report
 from .sync._cli import SYNC_HELP, add_sync_arguments, run_sync
+from .ui_command import UI_HELP, add_ui_arguments, run_ui
 
 if TYPE_CHECKING:
     from .client import TrackingClient
@@ -325,6 +327,8 @@ COMMANDS: list[Command] = [
     Command("close-stale", "mark RUNNING runs whose process is gone as KILLED", _json_flag,
             _cmd_close_stale),
     Command("sync", SYNC_HELP, add_sync_arguments, run_sync, creates_store=True),
+    Command("report", REPORT_HELP, add_report_arguments, run_report),
+    Command("ui", UI_HELP, add_ui_arguments, run_ui),
 ]
 
 

@@ -244,8 +244,8 @@ export async function getRunModelVersions(
   return reply.model_versions;
 }
 
-/** Which store the server reads (its tracking URI). */
+/** Which store the server reads: its tracking URI, a local store shown as its folder. */
 export async function getStoreUri(): Promise<string> {
   const reply = await requestAPI<{ tracking_uri: string }>('store');
-  return reply.tracking_uri;
+  return reply.tracking_uri.replace(/^(tinydb|file):\/\//, '');
 }

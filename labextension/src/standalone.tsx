@@ -1,6 +1,8 @@
 import * as React from 'react';
 import { createRoot } from 'react-dom/client';
 
+import '../style/base.css';
+import '../style/standalone.css';
 import { Dashboard } from './dashboard/dashboard';
 
 /**

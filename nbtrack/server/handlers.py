@@ -17,8 +17,8 @@ from .._run_ids import resolve_run_id
 from ..artifacts import ArtifactRepository, local_path_from_uri
 from ..errors import ArtifactNotFoundError, InvalidParameterError
 from .base import NbtrackHandler
-from .diff_handlers import ROUTES as DIFF_ROUTES
 from .dashboard_handlers import ROUTES as DASHBOARD_ROUTES
+from .diff_handlers import ROUTES as DIFF_ROUTES
 from .registry_handlers import ROUTES as REGISTRY_ROUTES
 
 __all__ = ["API_PREFIX", "route_table"]
