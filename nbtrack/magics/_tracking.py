@@ -58,6 +58,8 @@ class TrackingMagics(Magics):
     """``%%track_run``, ``%track_run``, ``%log_params``, ``%log_metrics``, ``%set_tags``,
     ``%track_experiment``."""
 
+    shell: Any  # the InteractiveShell that registered us (typed Optional by IPython)
+
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
         self.papermill_params: dict[str, Any] = {}
@@ -304,11 +306,12 @@ class TrackingMagics(Magics):
         if self._depth or result is None or not result.info.store_history:
             return
         self._current_cell = ""
-        if self.line_run is None:
+        run_id = self.line_run
+        if run_id is None:
             return
         info = result.info
         count = result.execution_count
         if count is None or count == self._line_run_cell:
             return
         guarded(lambda: nbtrack.TrackingClient().log_text(
-            self.line_run, info.raw_cell or "", f"cells/{count}.py"), "add the cell to the run")
+            run_id, info.raw_cell or "", f"cells/{count}.py"), "add the cell to the run")
