@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .._durations import format_duration  # one rule for every view (sidebar too)
 
 __all__ = [
     "MARK_STYLES",
@@ -67,22 +70,6 @@ def format_timestamp(ms: int | None) -> str:
     if ms is None:
         return ""
     return _dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def format_duration(ms: int | float | None) -> str:
-    """``850ms``, ``12.3s``, ``4m 05s`` or ``2h 03m`` ('' for None or negative)."""
-    if ms is None or ms < 0:
-        return ""
-    if ms < 1000:
-        return f"{int(ms)}ms"
-    seconds = ms / 1000
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, sec = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m {sec:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
 
 
 def html_table(

@@ -46,7 +46,8 @@ def test_format_value(value, text):
 
 
 @pytest.mark.parametrize("ms, text", [
-    (None, ""), (-5, ""), (850, "850ms"), (12_300, "12.3s"), (245_000, "4m 05s"), (7_380_000, "2h 03m"),
+    (None, ""), (-5, ""), (850, "0.9 s"), (12_300, "12.3 s"), (9_450, "9.5 s"), (245_000, "4 min 5 s"),
+    (7_380_000, "2.1 h"),
 ])
 def test_format_duration(ms, text):
     assert static.format_duration(ms) == text
