@@ -245,11 +245,19 @@ def _cmd_export(ctx: Context, out: TextIO) -> None:
                     + [f"tags.{k}" for k in tags])
     for r in runs:
         i = r.info
-        writer.writerow([i.run_id, i.run_name, i.experiment_id, i.status,
+        writer.writerow([i.run_id, _cell(i.run_name), i.experiment_id, i.status,
                          iso_time(i.start_time), iso_time(i.end_time)]
-                        + [r.data.params.get(k, "") for k in params]
+                        + [_cell(r.data.params.get(k, "")) for k in params]
                         + [exact_value(r.data.metrics.get(k)) for k in metrics]
-                        + [r.data.tags.get(k, "") for k in tags])
+                        + [_cell(r.data.tags.get(k, "")) for k in tags])
+
+
+def _cell(text: str) -> str:
+    """OWASP CSV-injection rule: a text cell a spreadsheet would run as a formula gets a leading '.
+
+    Metric cells are exact numerals (``-1.5``) and stay as they are.
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _cmd_close_stale(ctx: Context, out: TextIO) -> None:
