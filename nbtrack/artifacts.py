@@ -16,9 +16,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ._validation import leaves_folder
+from ._validation import check_encodable, leaves_folder
 from .entities import FileInfo
 from .errors import ArtifactNotFoundError, ArtifactPathError, InvalidParameterError, StoreError
+
+#: Longest file or folder name accepted in an artifact path (bytes of UTF-8): file systems allow
+#: 255, and a write goes through a temporary name a little longer than the final one.
+MAX_NAME_BYTES = 200
 
 __all__ = [
     "ArtifactRepository",
@@ -57,6 +61,13 @@ def normalise_artifact_path(artifact_path: str | None) -> str:
         )
     if "\x00" in text:
         raise ArtifactPathError(f"Artifact path {artifact_path!r} contains a NUL character")
+    check_encodable(text, "Artifact path")
+    for part in text.split("/"):
+        if len(part.encode("utf-8")) > MAX_NAME_BYTES:
+            raise ArtifactPathError(
+                f"Artifact path {artifact_path[:60]!r}... has a name of {len(part.encode('utf-8'))} "
+                f"bytes; file systems allow {MAX_NAME_BYTES} (with room for a temporary suffix)"
+            )
     norm = posixpath.normpath(text) if text else "."
     if leaves_folder(norm):
         raise ArtifactPathError(
@@ -150,7 +161,7 @@ class ArtifactRepository:
                 f"artifact_file {artifact_file!r} is an existing artifact directory"
             )
         dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name[:40]}.", suffix=".tmp", dir=dst.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -216,7 +227,7 @@ def dict_bytes(obj: Any, artifact_file: str) -> bytes:
     if ext not in (".yaml", ".yml"):
         try:
             return json.dumps(obj, indent=2).encode("utf-8")
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise InvalidParameterError(
                 f"Cannot save {type(obj).__name__} as JSON {artifact_file!r}: {exc}"
             ) from exc
@@ -229,11 +240,11 @@ def dict_bytes(obj: Any, artifact_file: str) -> bytes:
         ) from None
     try:
         text = yaml.safe_dump(obj, default_flow_style=False, sort_keys=False)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         raise InvalidParameterError(
             f"Cannot save {type(obj).__name__} as YAML {artifact_file!r}: {exc}"
         ) from exc
-    return text.encode("utf-8")
+    return check_encodable(text, f"YAML for {artifact_file!r}").encode("utf-8")
 
 
 def figure_bytes(figure: Any, artifact_file: str) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .. import _validation as v
 from ..artifacts import ArtifactRepository, dict_bytes, figure_bytes, local_path_from_uri
 from ..entities import FileInfo, Run
 from ..errors import InvalidParameterError
@@ -117,7 +118,8 @@ class ArtifactsMixin(ClientBase):
         """Save ``text`` (UTF-8) as the artifact ``artifact_file``, e.g. ``"notes/readme.txt"``."""
         if not isinstance(text, str):
             raise InvalidParameterError(f"text must be a string, got {type(text).__name__} {text!r:.80}")
-        self._artifact_repo(run_id, write=True).write_bytes(artifact_file, text.encode("utf-8"))
+        data = v.check_encodable(text, "Artifact text").encode("utf-8")
+        self._artifact_repo(run_id, write=True).write_bytes(artifact_file, data)
 
     def log_dict(self, run_id: str, dictionary: Any, artifact_file: str) -> None:
         """Save a JSON-serialisable object as ``artifact_file``.

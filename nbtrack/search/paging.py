@@ -67,7 +67,7 @@ def _decode(token: str, qhash: str) -> int:
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
         offset, owner = data["offset"], data["query"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError) as exc:
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError, RecursionError) as exc:
         raise InvalidParameterError(
             f"Invalid page_token {token!r}: it is not a token returned by a previous search ({exc})"
         ) from None

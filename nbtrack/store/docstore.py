@@ -30,6 +30,7 @@ latest values behind the history (never ahead) until the run's next newer point.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import math
@@ -37,7 +38,7 @@ import os
 import uuid
 import weakref
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import orjson
 from tinydb import TinyDB, where
@@ -51,6 +52,7 @@ from ..errors import (
     ExperimentAlreadyExistsError,
     ExperimentNotFoundError,
     InvalidParameterError,
+    NbtrackError,
     ParamConflictError,
     RunNotFoundError,
     RunStateError,
@@ -72,6 +74,8 @@ CHUNK_POINTS = 5000
 RUNS_PER_SHARD = 100
 #: Key in a metrics document (never a valid metric key) mapping writer id -> last batch committed.
 _COMMITTED = "#committed"
+#: Table of the meta document holding the next experiment id (survives deleted experiments).
+_NEXT_ID = "next_experiment_id"
 _SHARD_DIGITS = 6
 HEARTBEAT_EVERY_MS = 60_000
 #: A RUNNING run from another host with no heartbeat for this long is stale.
@@ -131,8 +135,11 @@ class DocStore:
         return self._docs.update(name, lambda raw: fn(TinyDB(raw, storage=_DictStorage).table(table)))
 
     def _ensure_default_experiment(self) -> None:
-        if DEFAULT_EXPERIMENT_ID in self._docs.read("meta").get("experiments", {}):
-            return
+        try:
+            if DEFAULT_EXPERIMENT_ID in self._docs.read("meta").get("experiments", {}):
+                return
+        except StoreCorruptedError:
+            return  # runs and histories stay readable; experiment calls raise, naming meta.json
 
         def add(table: Any) -> None:
             if not table.contains(doc_id=0):
@@ -157,14 +164,32 @@ class DocStore:
     def create_experiment(
         self, name: str, artifact_location: str | None = None, tags: Mapping[str, str] | None = None
     ) -> str:
-        def add(table: Any) -> str:
+        floor = None if _NEXT_ID in self._docs.read("meta") else self._highest_id_in_use() + 1
+
+        def add(raw: dict[str, Any]) -> str:
+            table = TinyDB(raw, storage=_DictStorage).table("experiments")
             if table.contains(where("name") == name):
                 raise ExperimentAlreadyExistsError(f"Experiment {name!r} already exists")
-            exp_id = str(max((d.doc_id for d in table.all()), default=-1) + 1)
+            known = max((d.doc_id for d in table.all()), default=-1) + 1
+            exp_id = str(max(known, raw.get(_NEXT_ID, {}).get("1", {}).get("id", 0), floor or 0))
             table.insert(Document(self._new_experiment_doc(name, artifact_location, tags or {}, exp_id), doc_id=int(exp_id)))
+            raw[_NEXT_ID] = {"1": {"id": int(exp_id) + 1}}
             return exp_id
 
-        return self._update_table("meta", "experiments", add)
+        return self._docs.update("meta", add)
+
+    def _highest_id_in_use(self) -> int:
+        """Largest experiment id any run or artifact folder uses: ids are never reused, even after
+        ``meta.json`` is lost (scanned only when the store has no id counter yet)."""
+        ids = [-1]
+        for name in self._docs.names("runs/"):
+            with self._decoding(name):
+                ids.extend(int(d["experiment_id"]) for d in self._docs.read(name).get("runs", {}).values())
+        try:
+            ids.extend(int(e.name) for e in os.scandir(self.artifact_root) if e.name.isdigit())
+        except OSError:
+            pass
+        return max(ids)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         doc = self._docs.read("meta").get("experiments", {}).get(str(experiment_id))
@@ -261,14 +286,29 @@ class DocStore:
         return _codec.run_from_doc(doc)
 
     def _run_doc(self, run_id: str) -> dict[str, Any]:
-        for doc in self._docs.read(_shard(run_id)).get("runs", {}).values():
-            if doc["run_id"] == run_id:
-                return doc
+        with self._decoding(_shard(run_id)):
+            for doc in self._docs.read(_shard(run_id)).get("runs", {}).values():
+                if doc["run_id"] == run_id:
+                    return doc
         raise RunNotFoundError(f"No run with id {run_id!r}")
+
+    @contextlib.contextmanager
+    def _decoding(self, name: str) -> Iterator[None]:
+        """A record of ``name`` with a missing or mistyped field is that file's corruption, named."""
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            if isinstance(exc, NbtrackError):
+                raise
+            raise StoreCorruptedError(
+                self._docs.describe(name), f"a record has a missing or malformed field ({type(exc).__name__}: {exc})"
+            ) from None
 
     def get_run(self, run_id: str) -> Run:
         self._flush_quietly(run_id)
-        return _codec.run_from_doc(self._run_doc(run_id))
+        doc = self._run_doc(run_id)
+        with self._decoding(_shard(run_id)):
+            return _codec.run_from_doc(doc)
 
     def _change_run(self, run_id: str, fn: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         """Apply ``fn`` to a copy of the run's document under the shard lock; returns the new one."""
@@ -391,7 +431,7 @@ class DocStore:
             name = chunk["file"]
             chunk = self._docs.load(name)
             if not all(isinstance(chunk.get(c), list) for c in ("step", "value", "timestamp")):
-                raise StoreCorruptedError(name, "sealed metric chunk is missing or has no point columns")
+                raise StoreCorruptedError(self._docs.describe(name), "sealed metric chunk is missing or has no point columns")
         return chunk
 
     def list_runs(self, experiment_ids: Sequence[str]) -> list[Run]:
@@ -412,7 +452,8 @@ class DocStore:
         cached = self._runs_cache.get(name)
         if cached is not None and cached[0] == version:
             return cached[1]
-        runs = [_codec.run_from_doc(d) for d in self._docs.read(name).get("runs", {}).values()]
+        with self._decoding(name):
+            runs = [_codec.run_from_doc(d) for d in self._docs.read(name).get("runs", {}).values()]
         self._runs_cache.put(name, (version, runs), _RUN_BYTES * len(runs))
         return runs
 
@@ -421,17 +462,18 @@ class DocStore:
         now = now_ms()
         stale = []
         for name in self._docs.names("runs/"):
-            for doc in self._docs.read(name).get("runs", {}).values():
-                if doc["status"] != RunStatus.RUNNING or (wanted and doc["experiment_id"] not in wanted):
-                    continue
-                if doc.get("end_failed") or doc["run_id"] in self._end_failed:
-                    gone = True
-                elif doc.get("host") == host_name():
-                    gone = not pid_alive(int(doc.get("pid") or 0))
-                else:
-                    gone = now - int(doc.get("heartbeat") or 0) > STALE_AFTER_MS
-                if gone:
-                    stale.append(doc["run_id"])
+            with self._decoding(name):
+                for doc in self._docs.read(name).get("runs", {}).values():
+                    if doc["status"] != RunStatus.RUNNING or (wanted and doc["experiment_id"] not in wanted):
+                        continue
+                    if doc.get("end_failed") or doc["run_id"] in self._end_failed:
+                        gone = True
+                    elif doc.get("host") == host_name():
+                        gone = not pid_alive(int(doc.get("pid") or 0))
+                    else:
+                        gone = now - int(doc.get("heartbeat") or 0) > STALE_AFTER_MS
+                    if gone:
+                        stale.append(doc["run_id"])
         return stale
 
     # -- metrics -------------------------------------------------------------------------
