@@ -206,9 +206,10 @@ class MetricBuffer:
 
     def _loop(self) -> None:
         closed, wake = self._closed, self._wake
-        last_take = 0.0
+        last_take = time.monotonic()
+        idle = True  # the thread starts on the first point: let the batch gather
         while not closed.is_set():
-            idle = not wake.is_set()
+            idle = idle or not wake.is_set()
             wake.wait()
             interval = FLUSH_INTERVAL_S if self._interval is None else self._interval
             # Points arriving after a pause wait one interval (to batch); under a steady stream the
@@ -216,6 +217,7 @@ class MetricBuffer:
             delay = interval if idle else min(interval, max(interval - (time.monotonic() - last_take), 0.0))
             if closed.wait(delay):
                 return
+            idle = False
             wake.clear()
             self._woken = False
             last_take = time.monotonic()
