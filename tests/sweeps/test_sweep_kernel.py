@@ -60,7 +60,7 @@ def _notebook(*sources: str) -> nbformat.NotebookNode:
 
 
 def _client(nb: nbformat.NotebookNode, cwd: Path, **kwargs) -> NotebookClient:
-    return NotebookClient(nb, kernel_name=KERNEL, timeout=TIMEOUT_S,
+    return NotebookClient(nb, kernel_name=KERNEL, timeout=TIMEOUT_S, startup_timeout=180,
                           resources={"metadata": {"path": str(cwd)}}, **kwargs)
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from jupyter_client import KernelManager
 
@@ -21,7 +21,7 @@ def running_kernel(folder: Path, store: Path) -> Iterator:
     kc = km.client()
     kc.start_channels()
     try:
-        kc.wait_for_ready(timeout=60)
+        kc.wait_for_ready(timeout=180)  # a kernel_info reply; liveness from the process we own
         yield kc
     finally:
         kc.stop_channels()
