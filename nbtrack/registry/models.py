@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlparse
 
 from .._validation import is_plain_relative_path, now_ms
 from ..errors import ArtifactNotFoundError, InvalidModelUriError, InvalidParameterError, ModelIntegrityError
-from .rules import STAGE_BY_LOWER
+from .checks import STAGE_BY_LOWER
 
 __all__ = [
     "MANIFEST_NAME",

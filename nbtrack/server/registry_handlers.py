@@ -6,7 +6,7 @@ from typing import Any
 import tornado.web
 
 from ..errors import InvalidParameterError
-from ..registry.rules import STAGES, canonical_stage, coerce_version
+from ..registry.checks import STAGES, canonical_stage, coerce_version
 from .base import NbtrackHandler
 
 __all__ = ["ROUTES"]

@@ -32,4 +32,4 @@ async def test_a_request_waiting_on_the_store_does_not_hold_up_others(seeded, jp
         release.set()
         holder.join(60)
     response = await slow
-    assert json.loads(response.body)["model"]["aliases"] == {"champion": 2}
+    assert json.loads(response.body)["model"]["aliases"] == {"champion": "2"}

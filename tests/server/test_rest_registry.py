@@ -93,7 +93,7 @@ async def test_alias_set_move_and_delete(seeded, jp_fetch):
     set_reply = await jp_fetch(
         API, "models/clf/aliases/champion", method="POST", body=json.dumps({"version": 1})
     )
-    assert json.loads(set_reply.body)["model"]["aliases"] == {"champion": 1}
+    assert json.loads(set_reply.body)["model"]["aliases"] == {"champion": "1"}  # MLflow: strings
     await jp_fetch(API, "models/clf/aliases/champion", method="POST", body=json.dumps({"version": 2}))
     assert seeded.client.get_model_version_by_alias("clf", "champion").version == 2
     deleted = await jp_fetch(API, "models/clf/aliases/champion", method="DELETE")
