@@ -224,7 +224,7 @@ class ExperimentsMixin(ClientBase):
             If the experiment is deleted (as in MLflow: deleted experiments take no writes).
         """
         exp = self._writable_experiment(experiment_id)
-        self._store.update_experiment(exp.experiment_id, tags=check_tags({key: value}))
+        self._store.update_experiment(exp.experiment_id, tags=check_tags({v.validate_key(key, "tag"): value}))
 
     def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
         """Remove a tag from an experiment (no-op if it has no such tag).

@@ -187,7 +187,7 @@ class RunsMixin(ClientBase):
         run_id = v.validate_id(run_id, "run id")
         good_metrics = [check_metric(m) for m in check_entities(metrics, Metric, "metrics")]
         good_params = check_params(run_id, check_entities(params, Param, "params"))
-        good_tags = check_tags({t.key: t.value for t in check_entities(tags, RunTag, "tags")})
+        good_tags = check_tags({v.validate_key(t.key, "tag"): t.value for t in check_entities(tags, RunTag, "tags")})
         if not (good_metrics or good_params or good_tags):
             self._active_run(run_id)
             return
