@@ -60,7 +60,7 @@ export interface IRegisteredModel {
   name: string;
   description: string;
   latest_versions: IModelVersion[];
-  aliases: Record<string, number>;
+  aliases: Record<string, string>; // alias -> version number, as a string (MLflow)
   last_updated_timestamp: number;
 }
 

@@ -220,7 +220,7 @@ function VersionRow(props: {
 }
 
 function AliasForm(props: {
-  aliases: Record<string, number>;
+  aliases: Record<string, string>;
   versions: number[];
   onSet: (alias: string, version: number) => void;
   onDelete: (alias: string) => void;
