@@ -139,7 +139,7 @@ class GroupChart:
             items.append(
                 f'<span style="color:{color};margin-right:14px;white-space:nowrap;">'
                 f"&#9632; {escape(key)} <b>{escape(format_value(value))}</b> "
-                f'<span style="color:#868e96;">(step {escape(step)}, {count} pts)</span></span>'
+                f'<span style="color:var(--jp-ui-font-color2);">(step {escape(step)}, {count} pts)</span></span>'
             )
         html = f'<div class="nbtrack-legend" style="font-size:12px;">{"".join(items)}</div>'
         if html != self.legend.value:

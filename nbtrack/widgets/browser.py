@@ -338,7 +338,7 @@ class ExperimentBrowser(PanelBase):
         return f"Experiment {name}"
 
     def static_html(self) -> str:
-        info = f'<div style="color:#495057;">{self.page_label.value}'
+        info = f'<div style="color:var(--jp-ui-font-color1);">{self.page_label.value}'
         if self.filter_string:
             info += f" - filter: <code>{escape(self.filter_string)}</code>"
         info += f" - sorted by {escape(self.sort_by)} {'desc' if self.descending else 'asc'}</div>"

@@ -104,7 +104,7 @@ class RunComparison(PanelBase):
             if len(set(values)) > 1:
                 marks.update({(r, c): "diff" for c in range(len(values) + 1)})
         if not rows:
-            return '<div style="color:#868e96;">no params logged</div>'
+            return '<div style="color:var(--jp-ui-font-color2);">no params logged</div>'
         return html_table(["param", *self.labels], rows, marks=marks, css_class="nbtrack-params")
 
     def history(self, run_id: str, key: str) -> list[Metric]:
@@ -133,7 +133,7 @@ class RunComparison(PanelBase):
                 marks[(r, int(best) + 1)] = "best"
             rows.append([key, *(self._metric_cell(run, key, with_spark) for run in self.runs)])
         if not rows:
-            return '<div style="color:#868e96;">no metrics logged</div>'
+            return '<div style="color:var(--jp-ui-font-color2);">no metrics logged</div>'
         raw = range(1, len(self.runs) + 1)
         return html_table(["metric", *self.labels], rows, marks=marks, raw_columns=raw,
                           css_class="nbtrack-metrics")
@@ -195,7 +195,7 @@ class RunComparison(PanelBase):
             axes.append(Axis(self.parallel_metric,
                              [r.data.metrics.get(self.parallel_metric) for r in self.runs]))
         if not axes:
-            return '<div style="color:#868e96;">no params or metrics to plot</div>'
+            return '<div style="color:var(--jp-ui-font-color2);">no params or metrics to plot</div>'
         return parallel_coordinates_svg(axes, self.labels, title=f"Params vs {self.parallel_metric or ''}")
 
     @guarded

@@ -16,7 +16,7 @@ __all__ = ["diff_html"]
 _LINE_STYLES = {
     "+": "background:rgba(46,160,67,0.18);",
     "-": "background:rgba(248,81,73,0.18);",
-    "@": "color:#868e96;",
+    "@": "color:var(--jp-ui-font-color2);",
 }
 
 
@@ -52,7 +52,7 @@ def diff_html(diff: RunDiff) -> str:
     head = (f'<div class="nbtrack-diff-head" style="font-weight:bold;margin:2px 0;">'
             f"Diff of run {escape(diff.a)} &rarr; run {escape(diff.b)}</div>")
     if diff.identical:
-        return head + '<div style="color:#868e96;">no differences recorded</div>'
+        return head + '<div style="color:var(--jp-ui-font-color2);">no differences recorded</div>'
     parts = [head]
     if diff.source:
         parts.append("<b>Cell source</b>" + _source_html(diff.source))

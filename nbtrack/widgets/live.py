@@ -109,7 +109,7 @@ class LiveCurves(PanelBase):
         self._remove_listener = add_metric_listener(self._make_listener())
 
     def _header_html(self, run_name: str) -> str:
-        return (f'<b>{escape(run_name)}</b> <span style="color:#868e96;">run {escape(self.run_id)}'
+        return (f'<b>{escape(run_name)}</b> <span style="color:var(--jp-ui-font-color2);">run {escape(self.run_id)}'
                 "</span>")
 
     def _load_history(self, latest: Any) -> None:
@@ -260,7 +260,7 @@ class LiveCurves(PanelBase):
     def static_html(self) -> str:
         svgs = self._chart_svgs()
         body = "".join(f'<div style="margin:4px 0;">{s}</div>' for s in svgs)
-        return body or '<div style="color:#868e96;">no metrics logged</div>'
+        return body or '<div style="color:var(--jp-ui-font-color2);">no metrics logged</div>'
 
     def static_svg(self) -> str | None:
         svgs = self._chart_svgs()

@@ -113,7 +113,7 @@ class RegistryPanel(PanelBase):
 
     def _versions_html(self) -> str:
         if not self.versions:
-            return '<div style="color:#868e96;">no versions</div>'
+            return '<div style="color:var(--jp-ui-font-color2);">no versions</div>'
         rows = [[mv.version, mv.current_stage, ", ".join(mv.aliases), mv.run_id or "", mv.source,
                  mv.status, format_timestamp(mv.last_updated_timestamp)] for mv in self.versions]
         marks = {i: _STAGE_MARKS[mv.current_stage] for i, mv in enumerate(self.versions)

@@ -28,21 +28,25 @@ __all__ = [
     "hide_twin_css",
 ]
 
-#: Cell marks a caller may ask for, and how each one looks.
+#: Cell marks a caller may ask for, and how each one looks. JupyterLab theme variables only (an
+#: exported notebook defines them too); a state colours a bar beside the text, never the text's
+#: background, so the text keeps the theme's contrast in light and dark.
 MARK_STYLES: dict[str, str] = {
-    "diff": "background:#fff3bf;",
-    "best": "background:#d3f9d8;font-weight:bold;",
-    "stale": "background:#ffe3e3;color:#c92a2a;",
-    "selected": "background:#e7f5ff;",
-    "muted": "color:#868e96;",
+    "diff": "box-shadow:inset 3px 0 0 var(--jp-warn-color1);font-weight:600;",
+    "best": "box-shadow:inset 3px 0 0 var(--jp-success-color1);font-weight:bold;",
+    "stale": "box-shadow:inset 3px 0 0 var(--jp-error-color1);",
+    "selected": "background:var(--jp-layout-color2);",
+    "muted": "color:var(--jp-ui-font-color2);",
 }
 
 _TABLE_STYLE = (
     "border-collapse:collapse;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;"
     "font-size:12px;margin:4px 0;"
 )
-_TH_STYLE = "border-bottom:2px solid #adb5bd;padding:3px 8px;text-align:left;white-space:nowrap;"
-_TD_STYLE = "border-bottom:1px solid #dee2e6;padding:3px 8px;text-align:left;white-space:nowrap;"
+_TH_STYLE = ("border-bottom:2px solid var(--jp-border-color1);padding:3px 8px;text-align:left;"
+             "white-space:nowrap;")
+_TD_STYLE = ("border-bottom:1px solid var(--jp-border-color2);padding:3px 8px;text-align:left;"
+             "white-space:nowrap;")
 
 
 def escape(value: Any) -> str:
@@ -114,17 +118,18 @@ def html_table(
 
 
 def error_html(message: Any) -> str:
-    """A red, escaped error box (used for inline filter errors and failed actions)."""
+    """An escaped error box with a red bar (inline filter errors and failed actions)."""
     return (
-        '<div class="nbtrack-error" style="color:#c92a2a;background:#fff5f5;'
-        'border:1px solid #ffc9c9;padding:4px 8px;font-family:monospace;white-space:pre-wrap;">'
+        '<div class="nbtrack-error" style="color:var(--jp-ui-font-color1);'
+        "background:var(--jp-layout-color1);border:1px solid var(--jp-border-color2);"
+        'border-left:4px solid var(--jp-error-color1);padding:4px 8px;font-family:monospace;white-space:pre-wrap;">'
         f"{escape(message)}</div>"
     )
 
 
 def message_html(message: Any) -> str:
     """A neutral, escaped one-line status message."""
-    return f'<div class="nbtrack-message" style="color:#495057;">{escape(message)}</div>'
+    return f'<div class="nbtrack-message" style="color:var(--jp-ui-font-color1);">{escape(message)}</div>'
 
 
 def twin_html(uid: str, body: str, title: str = "") -> str:

@@ -93,7 +93,7 @@ class SweepTable(PanelBase):
         muted = {i: "muted" for i, r in enumerate(self.rows) if r.status in ("FAILED", "KILLED", "PRUNED")}
         marks = {i: "best" for i in [best] if i is not None}
         if not rows:
-            return '<div style="color:#868e96;">waiting for the first child run</div>'
+            return '<div style="color:var(--jp-ui-font-color2);">waiting for the first child run</div>'
         return html_table(["#", "status", *self.names, *columns], rows,
                           row_marks={**muted, **marks}, css_class="nbtrack-sweep")
 

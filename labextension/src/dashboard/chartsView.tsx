@@ -60,7 +60,7 @@ function toLine(
       ? series.step
       : settings.xKind === 'wall'
         ? series.timestamp
-        : series.timestamp.map(t => (t - run.info.start_time) / 1000);
+        : series.timestamp.map(t => (t - series.timestamp[0]) / 1000); // since the first point
   return { id: run.info.run_id, label: run.info.run_name, color, xs, ys };
 }
 
