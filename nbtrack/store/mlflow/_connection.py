@@ -122,6 +122,16 @@ def is_transport_error(exc: BaseException) -> bool:
     ) or is_unreachable(exc)
 
 
+#: MLflow error codes that mean "this request will never be accepted" (anything else may pass later).
+_REFUSALS = ("INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS",
+             "INVALID_STATE", "BAD_REQUEST")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True unless the server refused the request for good (a 5xx, 429 or auth failure may pass later)."""
+    return getattr(exc, "error_code", None) not in _REFUSALS
+
+
 def cause_of(exc: BaseException) -> str:
     """A short, credential-free reason: the innermost useful part of MLflow's message."""
     text = redact(str(exc))

@@ -5,7 +5,8 @@ chunk of at most ``MAX_METRICS_PER_REQUEST`` points of one run. A chunk is forgo
 its request succeeded. A chunk whose request failed stays queued, in order, and is retried with
 backoff; if the failure left it unknown whether the server applied it (a timeout, a reset
 connection, a 5xx), the retry first reads the keys' histories back and sends only the points
-the server does not have. A refused connection is known to have applied nothing.
+the server does not have. A refused connection is known to have applied nothing. Only a definite refusal (an invalid value, a deleted run) drops
+a chunk, and says so; a server error, a rate limit or an auth failure keeps it for a retry.
 
 The first failure of an outage is kept and raised to the user at the next call
 (``take_error``); the points stay queued until the server answers again.
@@ -128,7 +129,7 @@ class MetricShipper:
                     if chunk.points:
                         self._send(chunk.run_id, chunk.points)
                 except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
-                    if conn.is_transport_error(exc):
+                    if conn.is_retryable(exc):
                         chunk.uncertain = chunk.uncertain or not conn.is_unreachable(exc)
                         self._fail(exc, len(chunk.points))
                         return False

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from ...entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
 from ...errors import (
+    AlreadyExistsError,
     ExperimentAlreadyExistsError,
     ExperimentNotFoundError,
     InvalidParameterError,
@@ -76,10 +77,8 @@ class MlflowStore:
         try:
             return self._call(f"creating experiment {name!r}", self._client.create_experiment,
                               name, artifact_location, dict(tags or {}))
-        except Exception as exc:
-            if "already exists" in str(exc).lower() or type(exc).__name__ == "AlreadyExistsError":
-                raise ExperimentAlreadyExistsError(f"Experiment {name!r} already exists") from None
-            raise
+        except AlreadyExistsError:
+            raise ExperimentAlreadyExistsError(f"Experiment {name!r} already exists") from None
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         try:
