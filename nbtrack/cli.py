@@ -22,7 +22,7 @@ from ._floats import encode_float
 from ._run_ids import resolve_run_id
 from .entities import Run, ViewType
 from .errors import ExperimentNotFoundError, NbtrackError
-from .report import REPORT_HELP, add_report_arguments, run_report
+from .reporting.html import REPORT_HELP, add_report_arguments, run_report
 from .sync._cli import SYNC_HELP, add_sync_arguments, run_sync
 from .ui_command import UI_HELP, add_ui_arguments, run_ui
 

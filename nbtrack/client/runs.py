@@ -9,10 +9,10 @@ from .. import _validation as v
 from .._identity import current_user
 from ..entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
 from ..errors import InvalidParameterError
-from ..history import MetricHistory
 from ..search.paging import PagedList, page, query_hash
 from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
 from ..store._lru import ByteLRU
+from ..store.history import MetricHistory
 from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase, with_stage
 from .checks import (
     check_entities,

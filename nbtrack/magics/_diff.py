@@ -7,8 +7,8 @@ from IPython.display import display
 
 import nbtrack
 
-from ..diff import diff_runs
 from ..provenance import load_provenance
+from ..provenance.diff import diff_runs
 from ._args import parse_args
 from ._run_ref import find_run
 

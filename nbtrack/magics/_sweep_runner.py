@@ -76,7 +76,7 @@ class _OptunaSettings(_Settings):
     """Settings asked one at a time from an Optuna study, which learns from each child."""
 
     def __init__(self, req: SweepRequest):
-        from .. import sweep_optuna
+        from ..sweep import optuna as sweep_optuna
 
         self._optuna = sweep_optuna
         self.study = sweep_optuna.create_study(req.direction, req.seed)
@@ -331,6 +331,6 @@ def _short(value: Any) -> str:
 def _optuna_quiet(mode: str) -> AbstractContextManager[Any]:
     if mode != "optuna":
         return nullcontext()
-    from ..sweep_optuna import quiet
+    from ..sweep.optuna import quiet
 
     return quiet()

@@ -2,7 +2,7 @@
 
 ``GET runs/<before>/diff/<after>`` -> ``{"diff": RunDiff.to_dict(), "html": <escaped HTML>}``
 (each run a full id, unique id prefix or run name, as on every run route):
-the same comparison as ``%track_diff`` (see :mod:`nbtrack.diff`), as data and as the HTML view
+the same comparison as ``%track_diff`` (see :mod:`nbtrack.provenance.diff`), as data and as the HTML view
 the notebook shows, so a front end can render either.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 import tornado.web
 
 from .._run_ids import resolve_run_id
-from ..diff import diff_runs
 from ..provenance import load_provenance
+from ..provenance.diff import diff_runs
 from .base import NbtrackHandler
 
 __all__ = ["ROUTES"]

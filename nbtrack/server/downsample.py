@@ -1,4 +1,4 @@
-"""Metric histories shrunk for drawing: LTTB (see :mod:`nbtrack.lttb`) over numpy columns.
+"""Metric histories shrunk for drawing: LTTB (see :mod:`nbtrack.reporting.lttb`) over numpy columns.
 
 A chart a few hundred pixels wide cannot show more than a few thousand points, and a 1M-point
 history is ~30 MB of JSON; the series endpoint sends at most ``max_points`` of them.
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..history import MetricHistory
-from ..lttb import lttb_indices
+from ..reporting.lttb import lttb_indices
+from ..store.history import MetricHistory
 
 __all__ = ["Columns", "series_payload", "history_columns"]
 

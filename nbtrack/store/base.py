@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar, runtime_checkable
 
 from ..entities import Experiment, Metric, Run, RunInfo
-from ..history import MetricHistory
+from .history import MetricHistory
 
 T = TypeVar("T")
 

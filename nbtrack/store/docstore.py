@@ -61,12 +61,12 @@ from ..errors import (
     StoreWriteError,
     describe_os_error,
 )
-from ..history import MetricHistory
 from . import _codec
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 from .documents import Documents
+from .history import MetricHistory
 
 T = TypeVar("T")
 

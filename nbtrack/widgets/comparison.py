@@ -5,7 +5,7 @@
   else max; rule in :mod:`nbtrack.widgets._metric_rules`), with a sparkline of each history;
 - the histories of one chosen metric overlaid (bqplot, one line per run);
 - parallel coordinates of the params vs one chosen metric (SVG, one polyline per run);
-- a "Diff" button: what changed from the first run to the second (see :mod:`nbtrack.diff`).
+- a "Diff" button: what changed from the first run to the second (see :mod:`nbtrack.provenance.diff`).
 """
 from __future__ import annotations
 
@@ -209,8 +209,8 @@ class RunComparison(PanelBase):
 
     @guarded
     def _on_diff(self, _: Any) -> None:
-        from ..diff import diff_runs
         from ..provenance import load_provenance
+        from ..provenance.diff import diff_runs
         from .diff_html import diff_html
 
         before, after = (load_provenance(self._client, r) for r in self.runs[:2])

@@ -1,4 +1,4 @@
-"""HTML of a :class:`nbtrack.diff.RunDiff`: the source diff highlighted, then tables of changes.
+"""HTML of a :class:`nbtrack.provenance.diff.RunDiff`: the source diff highlighted, then tables of changes.
 
 Pure (no ipywidgets): ``%track_diff`` shows it as ``text/html`` and the comparison panel's
 "Diff" button puts it in an HTML widget. User text is escaped; added and removed lines are
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..diff import Change, RunDiff
+from ..provenance.diff import Change, RunDiff
 from .static import escape, html_table
 
 __all__ = ["diff_html"]

@@ -8,11 +8,11 @@ import pytest
 
 from nbtrack.entities import Metric
 from nbtrack.errors import StoreCorruptedError
-from nbtrack.history import MetricHistory
 from nbtrack.store import MemoryStore, TinyDBStore
 from nbtrack.store._lru import ByteLRU
 from nbtrack.store.docstore import CHUNK_POINTS
 from nbtrack.store.documents import FileDocuments
+from nbtrack.store.history import MetricHistory
 
 
 @pytest.fixture(params=["memory", "tinydb"])

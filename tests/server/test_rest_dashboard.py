@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from nbtrack.lttb import lttb_indices
+from nbtrack.reporting.lttb import lttb_indices
 
 API = "nbtrack/api"
 

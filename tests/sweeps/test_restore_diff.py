@@ -6,8 +6,8 @@ import json
 import pytest
 
 import nbtrack
-from nbtrack.diff import diff_runs
 from nbtrack.provenance import load_provenance
+from nbtrack.provenance.diff import diff_runs
 
 from .conftest import all_runs, artifact_text
 

@@ -88,7 +88,7 @@ def test_best_index_skips_missing_and_nan():
 
 def test_optuna_distributions_and_back():
     optuna = pytest.importorskip("optuna")
-    from nbtrack.sweep_optuna import coords_of, distributions
+    from nbtrack.sweep.optuna import coords_of, distributions
 
     spaces = [space_of("d", "range(2, 8, 2)", range(2, 8, 2)), space_of("o", "['a', 'b']", ["a", "b"]),
               space_of("lr", "e", loguniform(1e-3, 1e-1)), space_of("f", "5", 5),

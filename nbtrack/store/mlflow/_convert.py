@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...entities import Experiment, Metric, Run, RunData, RunInfo
-from ...history import MetricHistory
+from ...store.history import MetricHistory
 
 
 def experiment(exp: Any) -> Experiment:

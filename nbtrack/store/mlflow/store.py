@@ -25,8 +25,8 @@ from ...errors import (
     RunNotFoundError,
     RunStateError,
 )
-from ...history import MetricHistory
 from ...search.paging import all_pages
+from ...store.history import MetricHistory
 from . import _connection as conn
 from . import _convert
 from ._artifacts import RemoteArtifactRepository

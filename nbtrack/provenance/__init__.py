@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .entities import Run
-from .errors import NbtrackError
+from ..entities import Run
+from ..errors import NbtrackError
 
 __all__ = [
     "SETTINGS_TAG",

@@ -12,7 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .provenance import Provenance
+from . import Provenance
 
 __all__ = ["Change", "RunDiff", "diff_runs"]
 

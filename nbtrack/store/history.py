@@ -14,8 +14,8 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from ._floats import NON_FINITE
-from .entities import Metric
+from .._floats import NON_FINITE
+from ..entities import Metric
 
 if TYPE_CHECKING:
     import numpy

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .sweep import Coord, LogUniform, Space
+from . import Coord, LogUniform, Space
 
 __all__ = ["DEFAULT_PRUNER", "coords_of", "create_study", "distributions", "import_optuna", "quiet"]
 

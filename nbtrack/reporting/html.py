@@ -15,13 +15,13 @@ from datetime import datetime, timezone
 from html import escape
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._durations import format_duration, run_duration_ms
-from ._svg import Series, line_chart
-from .entities import Run
-from .errors import ExperimentNotFoundError
+from .._durations import format_duration, run_duration_ms
+from ..entities import Run
+from ..errors import ExperimentNotFoundError
+from .svg import Series, line_chart
 
 if TYPE_CHECKING:
-    from .client import TrackingClient
+    from ..client import TrackingClient
 
 __all__ = ["REPORT_HELP", "add_report_arguments", "run_report", "render_report", "best_run"]
 

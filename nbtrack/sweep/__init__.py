@@ -22,7 +22,7 @@ sampler draws, and they let a setting be written back as source: a literal when 
 has one, else ``(<expression>)[<position>]``.
 
 Nothing here imports Optuna, IPython or the store; the Optuna glue is in
-:mod:`nbtrack.sweep_optuna` and the magic in :mod:`nbtrack.magics._sweep`.
+:mod:`nbtrack.sweep.optuna` and the magic in :mod:`nbtrack.magics._sweep`.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
 __all__ = [
     "LogUniform",
