@@ -201,7 +201,7 @@ def validate_max_results(max_results: Any) -> int:
     if (
         isinstance(max_results, bool)
         or not isinstance(max_results, numbers.Integral)
-        or not 1 <= max_results <= MAX_RESULTS_LIMIT
+        or not 1 <= int(max_results) <= MAX_RESULTS_LIMIT
     ):
         raise InvalidParameterError(
             f"max_results must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {_short(max_results)}"

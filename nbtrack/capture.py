@@ -16,8 +16,9 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from ._identity import current_user, host_name, pid_alive
 from ._validation import MAX_TAG_VALUE_LENGTH
@@ -238,8 +239,9 @@ def imported_package_versions(modules: Mapping[str, Any] | None = None) -> dict[
                     known[dist] = metadata.version(dist)
                 except metadata.PackageNotFoundError:
                     known[dist] = None
-            if known[dist] is not None:
-                versions[dist] = known[dist]
+            version = known[dist]
+            if version is not None:
+                versions[dist] = version
     return dict(sorted(versions.items(), key=lambda kv: kv[0].lower()))
 
 
@@ -260,7 +262,7 @@ def host_user() -> dict[str, str]:
 
 def _environment(modules: Mapping[str, Any]) -> Capture:
     packages = imported_package_versions(modules)
-    env = {
+    env: dict[str, Any] = {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "executable": sys.executable,
@@ -287,8 +289,9 @@ def capture_cell(
     else:
         cap.tags["mlflow.source.type"] = "NOTEBOOK"
     folder = os.path.dirname(path) if path else os.getcwd()
-    cap.tags.update(_guard("git state", lambda: git_info(folder or "."), {}))
-    cap.tags.update(_guard("host and user", host_user, {}))
+    no_tags: dict[str, str] = {}
+    cap.tags.update(_guard("git state", lambda: git_info(folder or "."), no_tags))
+    cap.tags.update(_guard("host and user", host_user, no_tags))
     env = _guard("Python environment", lambda: _environment(dict(sys.modules)), Capture())
     cap.tags.update(env.tags)
     cap.artifacts.update(env.artifacts)

@@ -130,7 +130,7 @@ class ActiveRun:
     def __enter__(self) -> ActiveRun:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: Any, tb: Any) -> None:
         if exc_type is None:
             status = RunStatus.FINISHED
         elif issubclass(exc_type, KeyboardInterrupt):
@@ -144,7 +144,6 @@ class ActiveRun:
                     _end_top(status)
                     if top is self:
                         break
-        return False
 
 
 # -- tracking URI and client ------------------------------------------------------------

@@ -22,7 +22,7 @@ def _check_estimator(sk_model: Any) -> None:
     try:
         from sklearn.base import BaseEstimator
     except ImportError:  # duck typing still works without scikit-learn
-        BaseEstimator = ()  # type: ignore[assignment,misc]
+        BaseEstimator = ()
     if isinstance(sk_model, BaseEstimator):
         return
     if callable(getattr(sk_model, "fit", None)) and (

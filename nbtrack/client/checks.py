@@ -6,7 +6,8 @@ checks here are for the containers and enums the client accepts, built on those 
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .. import _validation as v
 from ..artifacts import local_path_from_uri

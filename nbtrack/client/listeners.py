@@ -6,7 +6,7 @@ stop training.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from ..entities import Metric
 from ..errors import InvalidParameterError

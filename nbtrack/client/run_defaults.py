@@ -10,16 +10,8 @@ import random
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
 
-_ADJECTIVES = (
-    "amber able bold brave bright calm clever crisp daring eager fancy gentle glad honest "
-    "jolly keen lively lucky merry mighty nimble noble polite proud quick quiet rare silent "
-    "smooth sturdy sunny swift tidy vivid warm wise witty zesty"
-).split()
-_NOUNS = (
-    "ant badger bee crane deer dolphin eagle falcon ferret finch fox gecko hare hawk heron "
-    "ibis koala lark lemur lynx mole moth newt otter owl panda puffin quail raven robin seal "
-    "shrew sloth snail swan tiger toad trout vole wasp whale wren yak"
-).split()
+_ADJECTIVES = ["amber", "able", "bold", "brave", "bright", "calm", "clever", "crisp", "daring", "eager", "fancy", "gentle", "glad", "honest", "jolly", "keen", "lively", "lucky", "merry", "mighty", "nimble", "noble", "polite", "proud", "quick", "quiet", "rare", "silent", "smooth", "sturdy", "sunny", "swift", "tidy", "vivid", "warm", "wise", "witty", "zesty"]
+_NOUNS = ["ant", "badger", "bee", "crane", "deer", "dolphin", "eagle", "falcon", "ferret", "finch", "fox", "gecko", "hare", "hawk", "heron", "ibis", "koala", "lark", "lemur", "lynx", "mole", "moth", "newt", "otter", "owl", "panda", "puffin", "quail", "raven", "robin", "seal", "shrew", "sloth", "snail", "swan", "tiger", "toad", "trout", "vole", "wasp", "whale", "wren", "yak"]
 
 
 def generate_run_name() -> str:

@@ -13,9 +13,9 @@ from typing import Any
 
 # The argument and summary helpers are part of ``nbtrack.magics``'s importable surface.
 from ._args import RunRequest, parse_args, parse_pairs, parse_value, split_line  # noqa: F401
-from ._summary import SUMMARY_METRICS, error_text, metrics_text, summary_bundle  # noqa: F401
 from ._diff import DiffMagics
 from ._restore import RestoreMagics
+from ._summary import SUMMARY_METRICS, error_text, metrics_text, summary_bundle  # noqa: F401
 from ._sweep import SweepMagics
 from ._tracking import TrackingMagics
 from .panels import PanelMagics

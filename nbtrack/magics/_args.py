@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import ast
 import shlex
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from IPython.core.error import UsageError
 

@@ -25,7 +25,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from nbtrack.errors import InvalidFilterError
 from nbtrack.search.like import compile_like
@@ -143,7 +143,7 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def _raise_bad_char(text: str, pos: int) -> None:
+def _raise_bad_char(text: str, pos: int) -> NoReturn:
     char = text[pos]
     if char in _QUOTES.values():
         raise InvalidFilterError(text, pos, f"a closing {char} for the quote opened here", char)

@@ -66,8 +66,8 @@ def compile_like(pattern: str, ignore_case: bool = False) -> Callable[[str], boo
     character matches itself. The whole value must match.
     """
     if ignore_case:
-        match = compile_like(pattern.lower())
-        return lambda value: match(value.lower())
+        lowered = compile_like(pattern.lower())
+        return lambda value: lowered(value.lower())
     pieces = pattern.split("%")
     if len(pieces) == 1:
         whole = _Segment(pattern)

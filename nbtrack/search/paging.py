@@ -20,7 +20,7 @@ __all__ = ["PagedList", "query_hash", "page", "all_pages"]
 T = TypeVar("T")
 
 
-class PagedList(list):  # type: ignore[type-arg]
+class PagedList(list):
     """A list of results plus ``token``: pass it as ``page_token`` to get the next page (None: last)."""
 
     def __init__(self, items: Iterable[Any] = (), token: str | None = None):
@@ -83,7 +83,7 @@ def _decode(token: str, qhash: str) -> int:
 
 def page(items: Sequence[T], max_results: int, page_token: str | None, qhash: str) -> PagedList:
     """Slice one page out of the full ordered result ``items``."""
-    start = 0 if page_token in (None, "") else _decode(page_token, qhash)  # type: ignore[arg-type]
+    start = 0 if page_token in (None, "") else _decode(page_token, qhash)
     end = start + max_results
     token = _encode(end, qhash) if end < len(items) else None
     return PagedList(items[start:end], token)

@@ -26,8 +26,8 @@ import time
 import uuid
 import weakref
 from array import array
+from collections.abc import Callable
 from operator import itemgetter
-from typing import Callable
 
 from ..errors import NbtrackError
 

@@ -6,8 +6,9 @@ rules that need its lock: unique experiment names, immutable params, atomic regi
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ..entities import Experiment, Metric, Run, RunInfo
 from .history import MetricHistory

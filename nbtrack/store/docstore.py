@@ -37,8 +37,9 @@ import math
 import os
 import uuid
 import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from tinydb import TinyDB, where

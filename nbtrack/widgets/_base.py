@@ -15,7 +15,8 @@ import functools
 import logging
 import uuid
 import weakref
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ipywidgets as w
 from IPython.display import display, update_display
@@ -30,7 +31,7 @@ log = logging.getLogger("nbtrack.widgets")
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Shown panels whose twin must be refreshed when the current cell ends.
-_PENDING: "weakref.WeakSet[PanelBase]" = weakref.WeakSet()
+_PENDING: weakref.WeakSet[PanelBase] = weakref.WeakSet()
 #: The shell our one-shot post_run_cell hook is registered on (None: not registered).
 _hooked_shell: Any = None
 
@@ -56,7 +57,7 @@ def guarded(method: F) -> F:
     """
 
     @functools.wraps(method)
-    def wrapper(self: "PanelBase", *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: PanelBase, *args: Any, **kwargs: Any) -> Any:
         self._callback_depth += 1
         try:
             return method(self, *args, **kwargs)
@@ -98,7 +99,7 @@ def _on_post_run_cell(*_: Any) -> None:
             log.exception("nbtrack panel %s: end-of-cell refresh failed", type(panel).__name__)
 
 
-def _schedule_refresh(panel: "PanelBase") -> None:
+def _schedule_refresh(panel: PanelBase) -> None:
     """Refresh ``panel``'s twin when the running cell ends."""
     global _hooked_shell
     from IPython import get_ipython
@@ -113,7 +114,7 @@ def _schedule_refresh(panel: "PanelBase") -> None:
         _hooked_shell = shell
 
 
-def _unschedule_refresh(panel: "PanelBase") -> None:
+def _unschedule_refresh(panel: PanelBase) -> None:
     _PENDING.discard(panel)
     if not _PENDING:
         _unhook()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["metric_group", "lower_is_better", "best_key"]
 
@@ -38,7 +38,7 @@ def lower_is_better(key: str) -> bool:
     return _LOWER_RE.search(key) is not None
 
 
-def best_key(key: str, values: Mapping[str, float]) -> str | None:
+def best_key(key: str, values: Mapping[str, float | None]) -> str | None:
     """Which entry of ``values`` (id -> value) holds the best value of metric ``key``.
 
     Ties go to the first id in iteration order; non-finite values are ignored, and ``None``

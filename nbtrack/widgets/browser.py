@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import ipywidgets as w
 from traitlets import Bool, Int, Tuple, Unicode, validate

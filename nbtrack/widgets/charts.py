@@ -274,11 +274,14 @@ def _normalise(values: Sequence[Any]) -> tuple[list[float | None], list[tuple[fl
     """
     present = [v for v in values if v is not None and v != ""]
     nums = [_as_float(v) for v in present]
-    if present and all(n is not None and math.isfinite(n) for n in nums):
-        lo, hi = min(nums), max(nums)
+    finite = [n for n in nums if n is not None and math.isfinite(n)]
+    if present and len(finite) == len(nums):
+        lo, hi = min(finite), max(finite)
         span = hi - lo
-        pos = [None if v is None or v == "" else (0.5 if span == 0 else (_as_float(v) - lo) / span)
-               for v in values]
+        pos: list[float | None] = []
+        for v in values:
+            n = None if v is None or v == "" else _as_float(v)
+            pos.append(None if n is None else (0.5 if span == 0 else (n - lo) / span))
         ticks = [(0.5, format_value(lo))] if span == 0 else [(0.0, format_value(lo)), (1.0, format_value(hi))]
         return pos, ticks
     cats = sorted({str(v) for v in present})
@@ -324,10 +327,11 @@ def parallel_coordinates_svg(
     colour_axis = norm[-1][0] if norm else []
     for i, label in enumerate(labels):
         points = [
-            None if pos[i] is None else (side + j * gap, top + ph - pos[i] * ph)
+            None if (p := pos[i]) is None else (side + j * gap, top + ph - p * ph)
             for j, (pos, _) in enumerate(norm)
         ]
-        t = colour_axis[i] if colour_axis and colour_axis[i] is not None else 0.0
+        shade = colour_axis[i] if colour_axis else None
+        t = shade if shade is not None else 0.0
         out.append(f'<path class="nbtrack-pc-line" fill="none" stroke="{_ramp(t)}" stroke-width="2" '
                    f'stroke-opacity="0.8" d="{_path(points)}"><title>{escape(label)}</title></path>')
     out.append("</svg>")

@@ -63,7 +63,7 @@ class RunComparison(PanelBase):
         self.labels = [f"{r.info.run_name} ({r.info.run_id[:8]})" for r in self.runs]
         self.param_keys = sorted({k for r in self.runs for k in r.data.params})
         self.metric_keys = sorted({k for r in self.runs for k in r.data.metrics})
-        self._histories: dict[tuple[str, str], list[Metric]] = {}
+        self._histories: dict[tuple[str, str], Sequence[Metric]] = {}
         self.params_table = w.HTML(value=self._params_html())
         self.metrics_table = w.HTML(value=self._metrics_html())
         first = next((k for k in self.metric_keys if lower_is_better(k)),
@@ -107,7 +107,7 @@ class RunComparison(PanelBase):
             return '<div style="color:var(--jp-ui-font-color2);">no params logged</div>'
         return html_table(["param", *self.labels], rows, marks=marks, css_class="nbtrack-params")
 
-    def history(self, run_id: str, key: str) -> list[Metric]:
+    def history(self, run_id: str, key: str) -> Sequence[Metric]:
         """A run's history of ``key`` (cached for the life of the panel)."""
         cached = self._histories.get((run_id, key))
         if cached is None:

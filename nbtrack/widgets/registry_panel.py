@@ -6,7 +6,8 @@ an action that fails shows its error in the panel and leaves the registry as it 
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as w
 from traitlets import Int, Unicode

@@ -6,8 +6,9 @@ one sort per change and the page rendered is at most ``MAX_PAGE_SIZE`` rows.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from ..entities import Run, RunStatus
 from ..errors import InvalidParameterError

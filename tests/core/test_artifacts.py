@@ -159,9 +159,8 @@ def test_log_dict_yaml(any_uri, files, tmp_path):
     text = Path(client.download_artifacts(run.run_id, "config.yaml", tmp_path / "y")).read_text()
     assert yaml.safe_load(text) == {"b": 1, "a": [1, 2]}
     assert text.startswith("b: 1")  # key order kept
-    with nbtrack.start_run():
-        with pytest.raises(InvalidParameterError, match="YAML"):
-            nbtrack.log_dict({"f": object()}, "bad.yml")
+    with nbtrack.start_run(), pytest.raises(InvalidParameterError, match="YAML"):
+        nbtrack.log_dict({"f": object()}, "bad.yml")
 
 
 def test_log_text_dict_bad_inputs(any_uri, files):

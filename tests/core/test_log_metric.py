@@ -66,31 +66,27 @@ def test_nan_and_inf_round_trip(any_uri):
 
 @pytest.mark.parametrize("value", ["0.9", None, b"1", 1 + 2j, [1.0], np.array([1.0, 2.0])])
 def test_non_numbers_are_rejected(any_uri, value):
-    with nbtrack.start_run() as run:
-        with pytest.raises(InvalidParameterError, match="must be a number"):
-            nbtrack.log_metric("m", value)
+    with nbtrack.start_run() as run, pytest.raises(InvalidParameterError, match="must be a number"):
+        nbtrack.log_metric("m", value)
     assert nbtrack.get_run(run.run_id).data.metrics == {}
 
 
 @pytest.mark.parametrize("step", [1.0, "1", True, 0.5])
 def test_steps_must_be_ints(any_uri, step):
-    with nbtrack.start_run():
-        with pytest.raises(InvalidParameterError, match="step"):
-            nbtrack.log_metric("m", 1.0, step=step)
+    with nbtrack.start_run(), pytest.raises(InvalidParameterError, match="step"):
+        nbtrack.log_metric("m", 1.0, step=step)
 
 
 @pytest.mark.parametrize("timestamp", [1.5, "now", True])
 def test_bad_timestamps(any_uri, timestamp):
-    with nbtrack.start_run():
-        with pytest.raises(InvalidParameterError, match="Timestamp"):
-            nbtrack.log_metric("m", 1.0, timestamp=timestamp)
+    with nbtrack.start_run(), pytest.raises(InvalidParameterError, match="Timestamp"):
+        nbtrack.log_metric("m", 1.0, timestamp=timestamp)
 
 
 @pytest.mark.parametrize("key", ["", "../m", "m/", "m m!", 3, "k" * 251])
 def test_bad_keys(any_uri, key):
-    with nbtrack.start_run():
-        with pytest.raises(InvalidParameterError):
-            nbtrack.log_metric(key, 1.0)
+    with nbtrack.start_run(), pytest.raises(InvalidParameterError):
+        nbtrack.log_metric(key, 1.0)
 
 
 def test_explicit_timestamp_is_kept(any_uri):

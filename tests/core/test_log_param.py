@@ -67,9 +67,8 @@ def test_long_value_is_an_error_not_truncated(any_uri):
 
 @pytest.mark.parametrize("key", ["", "../up", "a//b", "/abs", "bad!key", 3, None, "k" * 251])
 def test_bad_keys(any_uri, key):
-    with nbtrack.start_run():
-        with pytest.raises(InvalidParameterError):
-            nbtrack.log_param(key, 1)
+    with nbtrack.start_run(), pytest.raises(InvalidParameterError):
+        nbtrack.log_param(key, 1)
 
 
 def test_no_active_run(any_uri):
@@ -80,9 +79,8 @@ def test_no_active_run(any_uri):
 
 
 def test_log_params_needs_a_dict(any_uri):
-    with nbtrack.start_run():
-        with pytest.raises(InvalidParameterError, match="dict"):
-            nbtrack.log_params([("a", 1)])
+    with nbtrack.start_run(), pytest.raises(InvalidParameterError, match="dict"):
+        nbtrack.log_params([("a", 1)])
 
 
 def test_client_log_param(any_uri):

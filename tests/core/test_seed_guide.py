@@ -600,10 +600,9 @@ def test_tags_and_filter_by_tags(guide):
 
 
 def test_debugging_failed_runs(guide):
-    with pytest.raises(RuntimeError):
-        with nbtrack.start_run() as failed:
-            nbtrack.log_text("Traceback: out of memory", "error.txt")
-            raise RuntimeError("out of memory")
+    with pytest.raises(RuntimeError), nbtrack.start_run() as failed:
+        nbtrack.log_text("Traceback: out of memory", "error.txt")
+        raise RuntimeError("out of memory")
     printed = guide.run(CHECK_RUN_STATUS, run_id=failed.info.run_id)
     assert printed.splitlines() == ["Status: FAILED", "Lifecycle: active", "Check logs and artifacts for errors"]
     folder = Path(guide.eval(VIEW_ARTIFACTS_FOR_CLUES, client=guide.client, run_id=failed.info.run_id))

@@ -4,7 +4,14 @@ from __future__ import annotations
 import pytest
 
 import nbtrack
-from nbtrack import InvalidParameterError, NoActiveRunError, RunNotFoundError, RunStateError, RunTag, TrackingClient
+from nbtrack import (
+    InvalidParameterError,
+    NoActiveRunError,
+    RunNotFoundError,
+    RunStateError,
+    RunTag,
+    TrackingClient,
+)
 
 
 def test_set_tag_and_tags(any_uri):
@@ -45,9 +52,8 @@ def test_delete_tag(any_uri):
 
 @pytest.mark.parametrize("key", ["", "../x", "x/", "bad*key", 1])
 def test_bad_keys(any_uri, key):
-    with nbtrack.start_run():
-        with pytest.raises(InvalidParameterError):
-            nbtrack.set_tag(key, "v")
+    with nbtrack.start_run(), pytest.raises(InvalidParameterError):
+        nbtrack.set_tag(key, "v")
 
 
 def test_long_values_are_errors(any_uri):
@@ -65,9 +71,8 @@ def test_no_active_run(any_uri):
 
 
 def test_set_tags_needs_a_dict(any_uri):
-    with nbtrack.start_run():
-        with pytest.raises(InvalidParameterError):
-            nbtrack.set_tags("a=b")
+    with nbtrack.start_run(), pytest.raises(InvalidParameterError):
+        nbtrack.set_tags("a=b")
 
 
 def test_client_tags(any_uri):

@@ -39,17 +39,15 @@ def test_context_manager_finishes(any_uri):
 
 
 def test_exception_marks_failed_and_propagates(any_uri):
-    with pytest.raises(ZeroDivisionError):
-        with nbtrack.start_run() as run:
-            1 / 0  # noqa: B018
+    with pytest.raises(ZeroDivisionError), nbtrack.start_run() as run:
+        1 / 0  # noqa: B018
     assert _status(run.run_id) == RunStatus.FAILED
     assert nbtrack.active_run() is None
 
 
 def test_keyboard_interrupt_marks_killed(any_uri):
-    with pytest.raises(KeyboardInterrupt):
-        with nbtrack.start_run() as run:
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), nbtrack.start_run() as run:
+        raise KeyboardInterrupt
     assert _status(run.run_id) == RunStatus.KILLED
 
 
@@ -123,10 +121,9 @@ def test_nested_runs_record_parent(any_uri):
 
 
 def test_leaving_parent_block_ends_open_children(any_uri):
-    with pytest.raises(ValueError):
-        with nbtrack.start_run() as parent:
-            child = nbtrack.start_run(nested=True)
-            raise ValueError("boom")
+    with pytest.raises(ValueError), nbtrack.start_run() as parent:
+        child = nbtrack.start_run(nested=True)
+        raise ValueError("boom")
     assert _status(child.run_id) == RunStatus.FAILED
     assert _status(parent.run_id) == RunStatus.FAILED
     assert nbtrack.active_run() is None
@@ -168,9 +165,8 @@ def test_resume_rejects_deleted_missing_and_wrong_experiment(any_uri):
 
 
 def test_resume_already_active_run_fails(any_uri):
-    with nbtrack.start_run() as run:
-        with pytest.raises(RunStateError, match="already active"):
-            nbtrack.start_run(run_id=run.run_id, nested=True)
+    with nbtrack.start_run() as run, pytest.raises(RunStateError, match="already active"):
+        nbtrack.start_run(run_id=run.run_id, nested=True)
 
 
 def test_start_run_bad_inputs(any_uri):

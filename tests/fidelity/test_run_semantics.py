@@ -139,6 +139,5 @@ def test_log_artifact_of_a_folder_copies_it_under_its_name(client, tmp_path):
 
 
 def test_a_second_top_level_run_is_refused(client):
-    with nbtrack.start_run():
-        with pytest.raises(RunStateError, match="already active"):
-            nbtrack.start_run()
+    with nbtrack.start_run(), pytest.raises(RunStateError, match="already active"):
+        nbtrack.start_run()

@@ -63,9 +63,8 @@ def test_experiment_verbs(client):
 
 
 def test_delete_run_and_parent(client):
-    with nbtrack.start_run() as parent:
-        with nbtrack.start_run(nested=True) as child:
-            pass
+    with nbtrack.start_run() as parent, nbtrack.start_run(nested=True) as child:
+        pass
     assert nbtrack.get_parent_run(child.info.run_id).info.run_id == parent.info.run_id
     nbtrack.delete_run(child.info.run_id)
     assert client.get_run(child.info.run_id).info.lifecycle_stage == "deleted"
@@ -134,6 +133,5 @@ def test_log_table_appends_and_load_table_joins_runs(client):
     assert sorted(both["x"]) == [0, 1, 10, 11] and set(both["run_id"]) == set(ids)
     with pytest.raises(ArtifactNotFoundError):
         nbtrack.load_table("missing.json")
-    with pytest.raises(InvalidParameterError):
-        with nbtrack.start_run():
-            nbtrack.log_table([1, 2], "t.json")
+    with pytest.raises(InvalidParameterError), nbtrack.start_run():
+        nbtrack.log_table([1, 2], "t.json")

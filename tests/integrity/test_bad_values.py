@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 import nbtrack
+from nbtrack._validation import validate_key
 from nbtrack.entities import Metric
 from nbtrack.errors import InvalidParameterError, StoreWriteError
-from nbtrack._validation import validate_key
 
 BAD_METRICS = [
     ("step", dict(key="m", value=1.0, step=2**64)),

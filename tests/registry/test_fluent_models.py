@@ -12,7 +12,7 @@ from nbtrack.errors import InvalidParameterError, NoActiveRunError
 UNPICKLED: list[str] = []
 
 
-def _mark_unpickled() -> "Tripwire":
+def _mark_unpickled() -> Tripwire:
     UNPICKLED.append("ran")
     return Tripwire()
 

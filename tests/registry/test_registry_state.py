@@ -7,13 +7,13 @@ import itertools
 import numpy as np
 import pytest
 
-from nbtrack.registry import rules as rs
 from nbtrack.errors import (
     InvalidParameterError,
     ModelVersionNotFoundError,
     RegisteredModelAlreadyExistsError,
     RegisteredModelNotFoundError,
 )
+from nbtrack.registry import rules as rs
 
 _clock = itertools.count(1_000)
 

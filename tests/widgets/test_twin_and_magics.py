@@ -9,8 +9,6 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
-import nbtrack
-
 from .conftest import REPO, make_runs
 from .svgparse import elements, path_commands, table_rows
 
@@ -59,7 +57,7 @@ def test_changes_made_from_code_reach_the_twin_by_update_display(ip, client, exp
 
 def test_live_curves_twin_is_final_at_the_end_of_a_track_run_live_cell(ip):
     cell = "for i in range(25):\n    nbtrack.log_metric('train_loss', 1 / (i + 1), step=i)\n"
-    result, outputs = _run(ip, f"import nbtrack\nnbtrack.set_experiment('live')\n")
+    result, outputs = _run(ip, "import nbtrack\nnbtrack.set_experiment('live')\n")
     result, outputs = _run(ip, f"%%track_run demo --live\n{cell}")
     assert result.success
     assert any(WIDGET in o.data for o in outputs)
