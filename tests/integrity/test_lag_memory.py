@@ -36,7 +36,7 @@ def test_sigkill_of_an_unthrottled_writer_loses_at_most_the_backlog_bound(tmp_pa
     uri = str(tmp_path / "store")
     TinyDBStore(uri)
     counter_path = tmp_path / "counter"
-    for attempt in range(3):
+    for _attempt in range(3):
         counter_path.write_bytes(b"\0" * 8)
         proc = spawn(FAST_WRITER.format(uri=uri, counter=str(counter_path)))
         run_id = proc.stdout.readline().strip()
