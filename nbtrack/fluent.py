@@ -13,7 +13,7 @@ import atexit
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ._identity import current_user
@@ -22,8 +22,7 @@ from .client import TrackingClient, get_tracking_uri
 from .client import set_tracking_uri as _set_default_uri
 from .client.checks import check_status, check_tags
 from .client.run_defaults import USER_TAG
-from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
-from .entities import Experiment, LifecycleStage, Param, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
+from .entities import Experiment, LifecycleStage, Param, Run, RunData, RunInfo, RunStatus, RunTag
 from .errors import (
     InvalidParameterError,
     NoActiveRunError,
@@ -38,15 +37,10 @@ __all__ = [
     "set_tracking_uri",
     "get_tracking_uri",
     "set_experiment",
-    "create_experiment",
-    "get_experiment",
-    "get_experiment_by_name",
-    "delete_experiment",
     "start_run",
     "end_run",
     "active_run",
     "last_active_run",
-    "get_run",
     "log_param",
     "log_params",
     "log_metric",
@@ -59,11 +53,8 @@ __all__ = [
     "log_text",
     "log_dict",
     "log_figure",
-    "search_runs",
     "flush",
     "log_model",
-    "load_model",
-    "register_model",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,7 +63,6 @@ EXPERIMENT_NAME_ENV = "NBTRACK_EXPERIMENT_NAME"
 EXPERIMENT_ID_ENV = "NBTRACK_EXPERIMENT_ID"
 PARENT_RUN_TAG = "mlflow.parentRunId"
 NOTE_TAG = "mlflow.note.content"
-SEARCH_MAX_RESULTS_FLUENT = 100_000
 
 _lock = threading.RLock()
 
@@ -219,28 +209,6 @@ def _active_experiment_id(client: TrackingClient) -> str:
     return "0"
 
 
-def create_experiment(
-    name: str, artifact_location: str | None = None, tags: Mapping[str, Any] | None = None
-) -> str:
-    """Create an experiment and return its id (see ``TrackingClient.create_experiment``)."""
-    return _get_client().create_experiment(name, artifact_location, tags)
-
-
-def get_experiment(experiment_id: str) -> Experiment:
-    """The experiment with this id (see ``TrackingClient.get_experiment``)."""
-    return _get_client().get_experiment(experiment_id)
-
-
-def get_experiment_by_name(name: str) -> Experiment | None:
-    """The experiment with this name, or None."""
-    return _get_client().get_experiment_by_name(name)
-
-
-def delete_experiment(experiment_id: str) -> None:
-    """Soft-delete an experiment (see ``TrackingClient.delete_experiment``)."""
-    _get_client().delete_experiment(experiment_id)
-
-
 # -- runs --------------------------------------------------------------------------------
 def start_run(
     run_id: str | None = None,
@@ -376,11 +344,6 @@ def last_active_run() -> Run | None:
     return None if last is None else last[0].get_run(last[1])
 
 
-def get_run(run_id: str) -> Run:
-    """A run by id (see ``TrackingClient.get_run``)."""
-    return _get_client().get_run(run_id)
-
-
 def _require_run(what: str) -> ActiveRun:
     try:
         return _run_stack[-1]
@@ -496,58 +459,7 @@ def log_model(
     )
 
 
-def load_model(model_uri: str) -> Any:
-    """Load a model from ``runs:/`` or ``models:/`` URI (see ``TrackingClient.load_model``)."""
-    return _get_client().load_model(model_uri)
-
-
-def register_model(model_uri: str, name: str) -> Any:
-    """Register a logged model as a new version of ``name`` (see ``TrackingClient.register_model``)."""
-    return _get_client().register_model(model_uri, name)
-
-
 # -- search ------------------------------------------------------------------------------
-def search_runs(
-    experiment_ids: Sequence[str] | None = None,
-    filter_string: str = "",
-    run_view_type: int = ViewType.ACTIVE_ONLY,
-    max_results: int = SEARCH_MAX_RESULTS_FLUENT,
-    order_by: Sequence[str] | None = None,
-    output_format: str = "pandas",
-    search_all_experiments: bool = False,
-    experiment_names: Sequence[str] | None = None,
-) -> Any:
-    """Search runs; returns a pandas DataFrame (default) or, with ``output_format="list"``, Runs.
-
-    Experiments: ``experiment_ids`` or ``experiment_names`` (not both; names that match no
-    experiment, and None, are skipped as in MLflow), else every experiment if
-    ``search_all_experiments``, else the active one. No experiment, or ``max_results=0``, gives
-    an empty result. Filter, view type and order_by are as
-    in ``TrackingClient.search_runs``; pages are fetched until ``max_results`` runs.
-
-    The DataFrame has MLflow's columns: ``run_id, experiment_id, status, artifact_uri,
-    start_time, end_time`` (UTC datetimes), then ``metrics.*``, ``params.*``, ``tags.*``.
-    When pandas is not installed, ``"pandas"`` falls back to a list of Runs.
-    """
-    if output_format not in ("pandas", "list"):
-        raise InvalidParameterError(f"output_format must be 'pandas' or 'list', got {output_format!r}")
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 0:
-        raise InvalidParameterError(f"max_results must be a non-negative integer, got {max_results!r}")
-    client = _get_client()
-    ids = experiment_ids_for(
-        client, experiment_ids, experiment_names, search_all_experiments, run_view_type,
-        lambda: _active_experiment_id(client),
-    )
-    runs = collect_runs(client, ids, filter_string, run_view_type, max_results, order_by) if ids else []
-    if output_format == "list":
-        return runs
-    try:
-        import pandas  # noqa: F401
-    except ImportError:
-        return runs
-    return runs_to_frame(runs)
-
-
 # -- process exit and test support -------------------------------------------------------
 def _end_all(status: str = RunStatus.FINISHED) -> None:
     """End every active run (innermost first), logging rather than raising errors."""

@@ -1,5 +1,6 @@
 """Module-level MLflow verbs that look things up or change them by id, with no active run needed.
 
+Experiments by id or name, ``get_run``, ``search_runs``, ``load_model``, ``register_model``,
 ``search_experiments``, experiment tags of the active experiment, ``get_parent_run``,
 ``delete_run``, the registry searches and the registry URI. Each is a thin call on the fluent
 client; the full documentation lives once on :class:`nbtrack.client.TrackingClient`.
@@ -9,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
 from .entities import Experiment, Run, ViewType
 from .errors import InvalidParameterError
 from .fluent import PARENT_RUN_TAG, _active_experiment_id, _get_client
 
 __all__ = [
+    "create_experiment",
+    "get_experiment",
+    "get_experiment_by_name",
+    "delete_experiment",
+    "get_run",
+    "search_runs",
+    "load_model",
+    "register_model",
     "search_experiments",
     "set_experiment_tag",
     "set_experiment_tags",
@@ -27,6 +37,7 @@ __all__ = [
 ]
 
 _PAGE = 50_000
+SEARCH_MAX_RESULTS_FLUENT = 100_000
 _registry_uri: str | None = None
 
 
@@ -142,3 +153,81 @@ def set_registry_uri(uri: str | None) -> None:
 def get_registry_uri() -> str:
     """The registry's store: the tracking URI (see :func:`set_registry_uri`)."""
     return _registry_uri or _get_client().tracking_uri
+
+
+def create_experiment(
+    name: str, artifact_location: str | None = None, tags: Mapping[str, Any] | None = None
+) -> str:
+    """Create an experiment and return its id (see ``TrackingClient.create_experiment``)."""
+    return _get_client().create_experiment(name, artifact_location, tags)
+
+
+def get_experiment(experiment_id: str) -> Experiment:
+    """The experiment with this id (see ``TrackingClient.get_experiment``)."""
+    return _get_client().get_experiment(experiment_id)
+
+
+def get_experiment_by_name(name: str) -> Experiment | None:
+    """The experiment with this name, or None."""
+    return _get_client().get_experiment_by_name(name)
+
+
+def delete_experiment(experiment_id: str) -> None:
+    """Soft-delete an experiment (see ``TrackingClient.delete_experiment``)."""
+    _get_client().delete_experiment(experiment_id)
+
+
+def get_run(run_id: str) -> Run:
+    """A run by id (see ``TrackingClient.get_run``)."""
+    return _get_client().get_run(run_id)
+
+
+def load_model(model_uri: str) -> Any:
+    """Load a model from ``runs:/`` or ``models:/`` URI (see ``TrackingClient.load_model``)."""
+    return _get_client().load_model(model_uri)
+
+
+def register_model(model_uri: str, name: str) -> Any:
+    """Register a logged model as a new version of ``name`` (see ``TrackingClient.register_model``)."""
+    return _get_client().register_model(model_uri, name)
+
+
+def search_runs(
+    experiment_ids: Sequence[str] | None = None,
+    filter_string: str = "",
+    run_view_type: int = ViewType.ACTIVE_ONLY,
+    max_results: int = SEARCH_MAX_RESULTS_FLUENT,
+    order_by: Sequence[str] | None = None,
+    output_format: str = "pandas",
+    search_all_experiments: bool = False,
+    experiment_names: Sequence[str] | None = None,
+) -> Any:
+    """Search runs; returns a pandas DataFrame (default) or, with ``output_format="list"``, Runs.
+
+    Experiments: ``experiment_ids`` or ``experiment_names`` (not both; names that match no
+    experiment, and None, are skipped as in MLflow), else every experiment if
+    ``search_all_experiments``, else the active one. No experiment, or ``max_results=0``, gives
+    an empty result. Filter, view type and order_by are as
+    in ``TrackingClient.search_runs``; pages are fetched until ``max_results`` runs.
+
+    The DataFrame has MLflow's columns: ``run_id, experiment_id, status, artifact_uri,
+    start_time, end_time`` (UTC datetimes), then ``metrics.*``, ``params.*``, ``tags.*``.
+    When pandas is not installed, ``"pandas"`` falls back to a list of Runs.
+    """
+    if output_format not in ("pandas", "list"):
+        raise InvalidParameterError(f"output_format must be 'pandas' or 'list', got {output_format!r}")
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 0:
+        raise InvalidParameterError(f"max_results must be a non-negative integer, got {max_results!r}")
+    client = _get_client()
+    ids = experiment_ids_for(
+        client, experiment_ids, experiment_names, search_all_experiments, run_view_type,
+        lambda: _active_experiment_id(client),
+    )
+    runs = collect_runs(client, ids, filter_string, run_view_type, max_results, order_by) if ids else []
+    if output_format == "list":
+        return runs
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return runs
+    return runs_to_frame(runs)
