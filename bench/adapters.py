@@ -253,6 +253,19 @@ class _Trackio(Adapter):
             self._store().bulk_log(project=EXPERIMENT, run=run, steps=chunk, timestamps=[ts] * len(chunk),
                                    metrics_list=[dict.fromkeys(keys, 1.0 / (i + 1)) for i in chunk])
 
+    def bulk_points_many(self, runs: list[str], steps: int) -> None:
+        """The rows ``bulk_log`` would write for each run, in one transaction (the same INSERT;
+        5,000 separate ``bulk_log`` calls cost ~0.15 s each on this loaded machine)."""
+        import orjson  # Trackio's own dependency
+
+        store = self._store()
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S")
+        rows = [(ts, run, run, j, orjson.dumps({"loss": 1.0 / (j + 1), "acc": 1.0 / (j + 1)}), None, None)
+                for run in runs for j in range(steps)]
+        with store._get_connection(store.init_db(EXPERIMENT)) as conn:
+            conn.executemany("INSERT OR IGNORE INTO metrics (timestamp, run_id, run_name, step, metrics, log_id, "
+                             "space_id) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
     def _store(self) -> Any:
         if self._storage is None:
             self._storage = importlib.import_module("trackio.sqlite_storage").SQLiteStorage

@@ -40,6 +40,8 @@ class Row:
     met: Callable[[dict[str, float]], bool | None] | None = None
     skipped: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: False where the libraries ran different sizes, so their totals do not compare.
+    compare: bool = True
 
     def samples(self, label: str) -> list[float]:
         return [r[self.key] for r in self.results.get(label, []) if r.get(self.key) is not None]
@@ -53,7 +55,7 @@ class Row:
 
     def lead(self) -> float | None:
         """The nearest peer's figure divided by nbtrack's (> 1: nbtrack is ahead)."""
-        if self.kind == "x":
+        if self.kind == "x" or not self.compare:
             return None
         m = self.medians()
         ours = m.get("nbtrack")
@@ -112,7 +114,7 @@ def render_table(rows: list[Row], labels: list[str]) -> str:
 def render_chart(rows: list[Row], labels: list[str]) -> str:
     """Horizontal bars on a log scale: each peer's median ÷ nbtrack's, per time/memory line."""
     peers = [x for x in labels if x != "nbtrack"]
-    lines = [r for r in rows if r.kind != "x" and r.medians().get("nbtrack")]
+    lines = [r for r in rows if r.kind != "x" and r.compare and r.medians().get("nbtrack")]
     bar, gap, left, width = 9, 10, 430, 420
     height = 60 + sum(len(peers) * bar + gap for _ in lines) + 30
     lo, hi = -1.0, 4.0  # 0.1x .. 10,000x

@@ -201,12 +201,12 @@ def bigstore_setup(a: Adapter, runs: int = 5000, points: int = 1_000_000) -> dic
     elif a.name == "nbtrack":
         _fill_with_api(a, exp_id, runs, per_run)
         method = "client API: create_run, one log_batch per run, set_terminated"
-    else:  # Trackio: runs through its API, their points through its own bulk_log
+    else:  # Trackio: runs through its API, their points as the rows its own bulk_log writes
         for i in range(runs):
             a.start_run(f"old-{i}", {f"p{k}": str(k) for k in range(10)})
             a.end_run()
-            a.bulk_points(f"old-{i}", per_run // 2)  # type: ignore[attr-defined]
-        method = "init with 10 params + finish per run; points (2 keys) through its own `bulk_log`"
+        a.bulk_points_many([f"old-{i}" for i in range(runs)], per_run // 2)  # type: ignore[attr-defined]
+        method = "init with 10 params + finish per run; points (2 keys a row) as the rows of its `bulk_log`, one transaction"
     a.flush()
     return {"setup_s": _clock() - t0, "runs": runs, "points": per_run * runs, "method": method}
 
