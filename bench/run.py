@@ -391,7 +391,8 @@ def main(argv: list[str] | None = None) -> None:
             failed.append(f"{name}: {str(exc).splitlines()[0][:300]}")
             traceback.print_exc()
         print(f"{name}: {time.perf_counter() - t0:.0f} s (load {load_average()})", flush=True)
-        (OUT / "results.json").write_text(json.dumps(raw, indent=1))
+        stem = "results" if chosen == list(BENCHES) else "results-" + "-".join(chosen)
+        (OUT / f"{stem}.json").write_text(json.dumps(raw, indent=1))
         if not opts.quick and (chosen == list(BENCHES) or opts.write):  # progress survives a stop
             _publish(rows, bs, sizes, started, load, missing, failed + [f"{n}: not run yet" for n in
                                                                         chosen[chosen.index(name) + 1:]])
