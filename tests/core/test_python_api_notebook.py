@@ -29,7 +29,8 @@ def test_notebook_runs(monkeypatch, capsys):
     monkeypatch.delenv("NBTRACK_TRACKING_URI", raising=False)
     nb = nbformat.read(NOTEBOOK, as_version=4)
     started = time.monotonic()
-    NotebookClient(nb, timeout=120, startup_timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    NotebookClient(nb, timeout=120, startup_timeout=180, iopub_timeout=120,
+                   raise_on_iopub_timeout=True, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
     elapsed = time.monotonic() - started
     outputs = [_text(c) for c in nb.cells if c.cell_type == "code"]
     joined = "\n".join(outputs)

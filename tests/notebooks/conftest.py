@@ -17,6 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 KERNEL = "python3"
 TIMEOUT_S = 120
+# How long outputs may trail a cell's execute reply. nbclient's default (4 s) silently drops
+# them on a loaded machine; here a late output waits, and a missing one fails loudly.
+IOPUB_S = 120
 # Starting a kernel on a loaded 2-core machine can take tens of seconds: wait generously, and
 # on a real reply, never on heartbeats.
 KERNEL_READY_S = 180
@@ -49,7 +52,7 @@ def notebook(*sources: str) -> nbformat.NotebookNode:
 def execute(nb: nbformat.NotebookNode, cwd: Path, allow_errors: bool = False) -> nbformat.NotebookNode:
     """Execute ``nb`` in a fresh kernel whose working directory is ``cwd``."""
     NotebookClient(nb, kernel_name=KERNEL, timeout=TIMEOUT_S, startup_timeout=KERNEL_READY_S,
-                   allow_errors=allow_errors, resources={"metadata": {"path": str(cwd)}}).execute()
+                   iopub_timeout=IOPUB_S, raise_on_iopub_timeout=True, allow_errors=allow_errors, resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import nbtrack
 
-from .conftest import KERNEL_READY_S, NOTEBOOKS, TIMEOUT_S, execute, runs_by_name
+from .conftest import IOPUB_S, KERNEL_READY_S, NOTEBOOKS, TIMEOUT_S, execute, runs_by_name
 
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 
@@ -70,7 +70,7 @@ def test_papermill_parameters_are_logged_on_every_tracked_run(store_uri, client,
         str(NOTEBOOKS / "sklearn-sweep.ipynb"), str(tmp_path / "out.ipynb"),
         parameters={"max_iter": 300, "test_size": 0.3}, kernel_name="python3",
         cwd=str(tmp_path), progress_bar=False, execution_timeout=TIMEOUT_S,
-        start_timeout=KERNEL_READY_S,
+        start_timeout=KERNEL_READY_S, iopub_timeout=IOPUB_S, raise_on_iopub_timeout=True,
     )
     runs = runs_by_name(client)
     tracked = {name: r for name, r in runs.items() if "nbtrack.cell_source" in r.data.tags}
@@ -86,6 +86,7 @@ def test_nbconvert_execute_records_the_same_runs(store_uri, client, tmp_path):
     shutil.copy(NOTEBOOKS / "quickstart.ipynb", tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+         "--ExecutePreprocessor.iopub_timeout=120", "--ExecutePreprocessor.raise_on_iopub_timeout=True",
          "--output", "executed.ipynb", "quickstart.ipynb"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )

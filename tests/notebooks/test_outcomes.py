@@ -81,6 +81,7 @@ def test_nbconvert_exits_non_zero_on_a_failing_tracked_cell(store_uri, client, t
     nbformat.write(notebook(SETUP, GOOD, BAD, PROBE), path)
     proc = subprocess.run(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+         "--ExecutePreprocessor.iopub_timeout=120", "--ExecutePreprocessor.raise_on_iopub_timeout=True",
          "--output", "out.ipynb", str(path)],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )

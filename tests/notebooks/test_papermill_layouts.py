@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from .conftest import KERNEL, KERNEL_READY_S, TIMEOUT_S, notebook, runs_by_name
+from .conftest import IOPUB_S, KERNEL, KERNEL_READY_S, TIMEOUT_S, notebook, runs_by_name
 
 papermill = pytest.importorskip("papermill")
 
@@ -24,7 +24,7 @@ def test_injected_parameters_are_logged(layout, store_uri, client, tmp_path):
     papermill.execute_notebook(
         str(source), str(tmp_path / "out.ipynb"), parameters={"alpha": 0.5, "label": "injected"},
         kernel_name=KERNEL, cwd=str(tmp_path), progress_bar=False, execution_timeout=TIMEOUT_S,
-        start_timeout=KERNEL_READY_S,
+        start_timeout=KERNEL_READY_S, iopub_timeout=IOPUB_S, raise_on_iopub_timeout=True,
     )
     run = runs_by_name(client)["tuned"]
     assert run.data.params == {"alpha": "0.5", "label": "injected"}

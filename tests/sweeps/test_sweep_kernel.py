@@ -61,7 +61,7 @@ def _notebook(*sources: str) -> nbformat.NotebookNode:
 
 def _client(nb: nbformat.NotebookNode, cwd: Path, **kwargs) -> NotebookClient:
     return NotebookClient(nb, kernel_name=KERNEL, timeout=TIMEOUT_S, startup_timeout=180,
-                          resources={"metadata": {"path": str(cwd)}}, **kwargs)
+                          iopub_timeout=120, raise_on_iopub_timeout=True, resources={"metadata": {"path": str(cwd)}}, **kwargs)
 
 
 def _text(cell: nbformat.NotebookNode) -> str:

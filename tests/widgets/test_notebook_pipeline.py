@@ -49,7 +49,8 @@ def executed(tmp_path_factory):
     nbformat.write(nb, folder / "train.ipynb")
     env = {**os.environ, "NBTRACK_TRACKING_URI": str(folder / "store"),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    _nbconvert("--to", "notebook", "--execute", "train.ipynb", "--output", "run.ipynb",
+    _nbconvert("--to", "notebook", "--execute", "--ExecutePreprocessor.iopub_timeout=120",
+               "--ExecutePreprocessor.raise_on_iopub_timeout=True", "train.ipynb", "--output", "run.ipynb",
                cwd=folder, env=env)
     _nbconvert("--to", "html", "run.ipynb", cwd=folder, env=env)
     return json.loads((folder / "run.ipynb").read_text()), (folder / "run.html").read_text()
