@@ -22,8 +22,7 @@ START_DEADLINE_S = 120.0
 
 
 def mlflow_executable() -> str | None:
-    candidates = [os.environ.get("NBTRACK_MLFLOW_SERVER"), str(ROOT / ".ci/venvs/mlflow-server/bin/mlflow"),
-                  "/work/venvs/mlflow-server/bin/mlflow"]
+    candidates = [os.environ.get("NBTRACK_MLFLOW_SERVER"), str(ROOT / ".ci/venvs/mlflow-server/bin/mlflow")]
     return next((c for c in candidates if c and Path(c).is_file()), None)
 
 
