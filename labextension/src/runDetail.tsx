@@ -4,7 +4,7 @@ import { downloadArtifact, getRun, IRun, listArtifacts } from './api';
 import { StatusBadge } from './badge';
 import { runColor } from './charts/scales';
 import { ArtifactBrowser } from './dashboard/artifactPreview';
-import { IChartSettings, MetricChart } from './dashboard/chartsView';
+import { IChartSettings, MetricChart, XChoice } from './dashboard/chartsView';
 import { formatDuration, formatNumber, formatTime, isLive } from './format';
 import { errorMessage, useInterval, useLoader } from './hooks';
 import { LIVE_POLL_MS as POLL_MS } from './useRuns';
@@ -13,7 +13,7 @@ export const CELL_SOURCE_TAG = 'nbtrack.cell_source';
 const CELL_ARTIFACT = 'cell.py';
 const MAX_CHARTS = 20;
 const CHART_SETTINGS: IChartSettings = {
-  xKind: 'step',
+  xKind: 'auto',
   smoothing: 0,
   logY: false
 };
@@ -116,6 +116,8 @@ function KeyValues({ entries }: { entries: [string, string][] }): JSX.Element {
 
 function Metrics({ run }: { run: IRun }): JSX.Element {
   const keys = Object.keys(run.data.metrics).sort();
+  const [xKind, setXKind] = React.useState<XChoice>(CHART_SETTINGS.xKind);
+  const settings = React.useMemo(() => ({ ...CHART_SETTINGS, xKind }), [xKind]);
   if (!keys.length) {
     return <div className="nbtrack-empty">none</div>;
   }
@@ -133,13 +135,27 @@ function Metrics({ run }: { run: IRun }): JSX.Element {
           ))}
         </tbody>
       </table>
+      <label className="nbtrack-x-choice" title="What the charts' x axis shows">
+        X axis
+        <select
+          className="jp-mod-styled"
+          data-testid="sidebar-x-axis"
+          value={xKind}
+          onChange={e => setXKind(e.target.value as XChoice)}
+        >
+          <option value="auto">auto</option>
+          <option value="step">step</option>
+          <option value="wall">wall time</option>
+          <option value="relative">relative time</option>
+        </select>
+      </label>
       {keys.slice(0, MAX_CHARTS).map(key => (
         <MetricChart
           key={key}
           metric={key}
           runs={[run]}
           colorOf={() => runColor(0)}
-          settings={CHART_SETTINGS}
+          settings={settings}
         />
       ))}
     </>

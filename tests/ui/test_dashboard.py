@@ -177,9 +177,13 @@ def test_sidebar_fits_its_default_width(page, lab, theme, tmp_path):
     sidebar.locator('[data-testid="run-row"][data-run-name="adam-lr0.1"]').click()
     sidebar.get_by_test_id("run-detail").wait_for()
     sidebar.get_by_test_id("metric-chart").first.locator("path.nbtrack-line").wait_for()
+    x_choice = sidebar.get_by_test_id("sidebar-x-axis")
+    assert x_choice.input_value() == "auto"
+    x_choice.select_option("wall")
+    sidebar.get_by_test_id("metric-chart").first.locator("path.nbtrack-line").wait_for()
     problems = clipped_controls(page, SIDEBAR)
     assert not problems, "\n".join(problems)
-    assert not contrast_problems(page, SIDEBAR)
+    _check(page, SIDEBAR, f"sidebar-run-{tag}", tmp_path)
     sidebar.get_by_test_id("back-button").click()
 
     sidebar.get_by_test_id("tab-models").click()

@@ -10,8 +10,11 @@ import { errorMessage } from '../hooks';
 export const MAX_POINTS = 1000;
 const MAX_CHARTS = 24;
 
+/** What the x axis shows; 'auto' is step, or time since the first point when all points share one step. */
+export type XChoice = XKind | 'auto';
+
 export interface IChartSettings {
-  xKind: XKind;
+  xKind: XChoice;
   smoothing: number;
   logY: boolean;
 }
@@ -48,17 +51,26 @@ function loadSeries(
   return hit;
 }
 
+/** True when every loaded series logs all its points at one step (e.g. no step= given). */
+function sharesOneStep(list: ISeries[]): boolean {
+  return (
+    list.some(s => s.step.length > 1) &&
+    list.every(s => s.step.every(step => step === s.step[0]))
+  );
+}
+
 function toLine(
   run: IRun,
   series: ISeries,
   settings: IChartSettings,
+  kind: XKind,
   color: string
 ): ILine {
   const ys = smooth(series.value.map(toNumber), settings.smoothing);
   const xs =
-    settings.xKind === 'step'
+    kind === 'step'
       ? series.step
-      : settings.xKind === 'wall'
+      : kind === 'wall'
         ? series.timestamp
         : series.timestamp.map(t => (t - series.timestamp[0]) / 1000); // since the first point
   return { id: run.info.run_id, label: run.info.run_name, color, xs, ys };
@@ -82,6 +94,7 @@ export function ChartControls(props: {
             props.onSettings({ ...s, xKind: e.target.value as XKind })
           }
         >
+          <option value="auto">Auto</option>
           <option value="step">Step</option>
           <option value="wall">Wall time</option>
           <option value="relative">Relative time</option>
@@ -178,7 +191,10 @@ export function MetricChart(props: {
   colorOf: (runId: string) => string;
   settings: IChartSettings;
 }): JSX.Element {
-  const axis = props.settings.xKind === 'step' ? 'step' : 'time';
+  const wanted = props.settings.xKind;
+  const [kind, setKind] = React.useState<XKind>(
+    wanted === 'auto' ? 'step' : wanted
+  );
   const [series, setSeries] = React.useState<Map<string, ISeries>>(new Map());
   const [error, setError] = React.useState<string | null>(null);
   const runKey = props.runs
@@ -189,9 +205,21 @@ export function MetricChart(props: {
     .join(',');
   React.useEffect(() => {
     let current = true;
-    Promise.all(props.runs.map(r => loadSeries(r, props.metric, axis))).then(
-      list => {
+    const load = (axis: 'step' | 'time') =>
+      Promise.all(props.runs.map(r => loadSeries(r, props.metric, axis)));
+    const decide = async (): Promise<[XKind, ISeries[]]> => {
+      if (wanted !== 'auto') {
+        return [wanted, await load(wanted === 'step' ? 'step' : 'time')];
+      }
+      const bySteps = await load('step');
+      return sharesOneStep(bySteps)
+        ? ['relative', await load('time')]
+        : ['step', bySteps];
+    };
+    decide().then(
+      ([chosen, list]) => {
         if (current) {
+          setKind(chosen);
           setSeries(
             new Map(list.map((s, i) => [props.runs[i].info.run_id, s]))
           );
@@ -203,7 +231,8 @@ export function MetricChart(props: {
     return () => {
       current = false;
     };
-  }, [runKey, axis, props.metric]);
+  }, [runKey, wanted, props.metric]);
+  const axis = kind === 'step' ? 'step' : 'time';
   const lines = props.runs
     .filter(r => series.get(r.info.run_id)?.x === axis)
     .map(r =>
@@ -211,6 +240,7 @@ export function MetricChart(props: {
         r,
         series.get(r.info.run_id)!,
         props.settings,
+        kind,
         props.colorOf(r.info.run_id)
       )
     );
@@ -226,7 +256,7 @@ export function MetricChart(props: {
     <LineChart
       title={props.metric}
       lines={lines}
-      xKind={props.settings.xKind}
+      xKind={kind}
       logY={props.settings.logY}
       note={note}
     />

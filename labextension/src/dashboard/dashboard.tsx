@@ -60,7 +60,7 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
   const [shown, setShown] = React.useState<string[] | null>(null);
   const [groupBy, setGroupBy] = React.useState('');
   const [chartSettings, setChartSettings] = React.useState<IChartSettings>({
-    xKind: 'step',
+    xKind: 'auto',
     smoothing: 0,
     logY: false
   });
