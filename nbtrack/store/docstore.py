@@ -8,32 +8,14 @@ database:
   pid/host/heartbeat). Shards fill in creation order, ``RUNS_PER_SHARD`` runs each, and a run id
   ends with its shard's number, so starting or ending a run rewrites one bounded file however
   large the store grows, and a search of a few hundred runs reads a handful of files.
-- ``metrics/<run_id>``: one table per metric key holding chunk documents of parallel arrays
-  (step, value, timestamp). A chunk that reaches ``CHUNK_POINTS`` is sealed into its own
-  immutable file ``metrics/<run_id>.<key digest>-<chunk>`` and replaced by a reference, so a
-  flush rewrites at most one open chunk per key, however long the run's history grows.
+- ``metrics/<run_id>``: the run's metric histories in chunks, and the exactly-once rule that
+  commits them: see :mod:`.metric_docs`.
 - ``registry``: a plain JSON state owned by the registry service.
-
-Exactly-once rule for metric points. The metric buffer hands the store one batch per run, tagged
-with its writer id (one per process and store) and a sequence number that grows with every new
-batch of that writer. Committing a batch is two writes, in this order:
-
-1. the history (``metrics/<run_id>``, plus any chunk it seals): appended only if the document's
-   ``#committed[writer id]`` is below the batch's number, and that number is recorded in the
-   same atomic replace as the points;
-2. the run's latest values and heartbeat: a max over the batch, so applying it twice is a no-op.
-
-A batch that failed anywhere is retried with the same number before any newer point of its run,
-so a retry re-does step 2 but can never append step 1 again. A chunk sealed by a write that then
-failed is rewritten under the same name by the retry. Kill -9 between the writes leaves at worst
-latest values behind the history (never ahead) until the run's next newer point.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import math
 import os
 import uuid
 import weakref
@@ -43,10 +25,9 @@ from typing import Any, TypeVar
 
 import orjson
 from tinydb import TinyDB, where
-from tinydb.storages import Storage
 from tinydb.table import Document
 
-from .._identity import current_user, host_name, pid_alive
+from .._identity import current_user, host_name
 from .._validation import now_ms
 from ..entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
 from ..errors import (
@@ -62,52 +43,23 @@ from ..errors import (
     StoreWriteError,
     describe_os_error,
 )
-from . import _codec
+from . import _codec, metric_docs, run_docs
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
-from .documents import Documents
+from .documents import DictStorage, Documents
 from .history import MetricHistory
 
 T = TypeVar("T")
 
-CHUNK_POINTS = 5000
 RUNS_PER_SHARD = 100
-#: Key in a metrics document (never a valid metric key) mapping writer id -> last batch committed.
-_COMMITTED = "#committed"
 #: Table of the meta document holding the next experiment id (survives deleted experiments).
 _NEXT_ID = "next_experiment_id"
-_SHARD_DIGITS = 6
 HEARTBEAT_EVERY_MS = 60_000
-#: A RUNNING run from another host with no heartbeat for this long is stale.
-STALE_AFTER_MS = 15 * 60_000
 #: Read-cache budgets in bytes: metric histories (24 B a point), and run entities per shard.
 HISTORY_CACHE_BYTES = int(os.environ.get("NBTRACK_HISTORY_CACHE_MB", "32")) * 2**20
 RUNS_CACHE_BYTES = int(os.environ.get("NBTRACK_RUNS_CACHE_MB", "32")) * 2**20
 _RUN_BYTES = 1500  # rough size of one Run entity with a handful of params, tags and metrics
-
-
-class _DictStorage(Storage):
-    """Lets TinyDB's table API work on a document already loaded (and written) by Documents."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def read(self) -> dict[str, Any]:
-        return self._data
-
-    def write(self, data: dict[str, Any]) -> None:
-        if data is not self._data:
-            self._data.clear()
-            self._data.update(data)
-
-
-def _shard(run_id: str) -> str:
-    return f"runs/{run_id[-_SHARD_DIGITS:]}"
-
-
-def _shard_name(number: int) -> str:
-    return f"runs/{number:0{_SHARD_DIGITS}x}"
 
 
 class DocStore:
@@ -133,7 +85,7 @@ class DocStore:
 
     # -- helpers -------------------------------------------------------------------------
     def _update_table(self, name: str, table: str, fn: Callable[[Any], T]) -> T:
-        return self._docs.update(name, lambda raw: fn(TinyDB(raw, storage=_DictStorage).table(table)))
+        return self._docs.update(name, lambda raw: fn(TinyDB(raw, storage=DictStorage).table(table)))
 
     def _ensure_default_experiment(self) -> None:
         try:
@@ -168,7 +120,7 @@ class DocStore:
         floor = None if _NEXT_ID in self._docs.read("meta") else self._highest_id_in_use() + 1
 
         def add(raw: dict[str, Any]) -> str:
-            table = TinyDB(raw, storage=_DictStorage).table("experiments")
+            table = TinyDB(raw, storage=DictStorage).table("experiments")
             if table.contains(where("name") == name):
                 raise ExperimentAlreadyExistsError(f"Experiment {name!r} already exists")
             known = max((d.doc_id for d in table.all()), default=-1) + 1
@@ -274,21 +226,21 @@ class DocStore:
             table = current.get("runs", {})
             if len(table) >= RUNS_PER_SHARD:
                 return False, {}
-            run_id = uuid.uuid4().hex[: 32 - _SHARD_DIGITS] + f"{number:0{_SHARD_DIGITS}x}"
+            run_id = uuid.uuid4().hex[: 32 - run_docs.SHARD_DIGITS] + f"{number:0{run_docs.SHARD_DIGITS}x}"
             doc.update(run_id=run_id, artifact_uri=f"{exp.artifact_location.rstrip('/')}/{run_id}")
             entry_id = str(max(map(int, table), default=0) + 1)
             return True, {("runs", entry_id): dict(doc)}
 
         shards = self._docs.names("runs/")
         number = int(shards[-1][len("runs/"):], 16) if shards else 0
-        while not self._docs.update_entries(_shard_name(number), functools.partial(insert_if_room, number=number)):
+        while not self._docs.update_entries(run_docs.shard_name(number), functools.partial(insert_if_room, number=number)):
             number += 1  # this shard is full (maybe filled by another process meanwhile)
         self._active_runs.add(str(doc["run_id"]))
         return _codec.run_from_doc(doc)
 
     def _run_doc(self, run_id: str) -> dict[str, Any]:
-        with self._decoding(_shard(run_id)):
-            for doc in self._docs.read(_shard(run_id)).get("runs", {}).values():
+        with self._decoding(run_docs.shard_of(run_id)):
+            for doc in self._docs.read(run_docs.shard_of(run_id)).get("runs", {}).values():
                 if doc["run_id"] == run_id:
                     return doc
         raise RunNotFoundError(f"No run with id {run_id!r}")
@@ -308,7 +260,7 @@ class DocStore:
     def get_run(self, run_id: str) -> Run:
         self._flush_quietly(run_id)
         doc = self._run_doc(run_id)
-        with self._decoding(_shard(run_id)):
+        with self._decoding(run_docs.shard_of(run_id)):
             return _codec.run_from_doc(doc)
 
     def _change_run(self, run_id: str, fn: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -322,7 +274,7 @@ class DocStore:
                     return doc, ({("runs", entry_id): doc} if doc != old else {})
             raise RunNotFoundError(f"No run with id {run_id!r}")
 
-        return self._docs.update_entries(_shard(run_id), change)
+        return self._docs.update_entries(run_docs.shard_of(run_id), change)
 
     def update_run(
         self,
@@ -337,7 +289,7 @@ class DocStore:
         try:
             if ending or lifecycle_stage is not None:
                 self._buffer.flush(run_id)
-            doc = self._change_run(run_id, lambda doc: _change_info(doc, status, end_time, lifecycle_stage, run_name))
+            doc = self._change_run(run_id, lambda doc: run_docs.change_info(doc, status, end_time, lifecycle_stage, run_name))
         except Exception:
             if ending:
                 self._note_end_failed(run_id)
@@ -467,13 +419,7 @@ class DocStore:
                 for doc in self._docs.read(name).get("runs", {}).values():
                     if doc["status"] != RunStatus.RUNNING or (wanted and doc["experiment_id"] not in wanted):
                         continue
-                    if doc.get("end_failed") or doc["run_id"] in self._end_failed:
-                        gone = True
-                    elif doc.get("host") == host_name():
-                        gone = not pid_alive(int(doc.get("pid") or 0))
-                    else:
-                        gone = now - int(doc.get("heartbeat") or 0) > STALE_AFTER_MS
-                    if gone:
+                    if run_docs.is_gone(doc, now, self._end_failed):
                         stale.append(doc["run_id"])
         return stale
 
@@ -493,9 +439,11 @@ class DocStore:
         name = f"metrics/{run_id}"
         try:
             self._check_still_active(run_id)
-            self._docs.update(name, lambda raw: self._append_batch(run_id, raw, seq, batch))
-            name = _shard(run_id)
-            self._change_run(run_id, lambda doc: _update_latest(run_id, doc, batch))
+            seal = functools.partial(self._seal, run_id)
+            writer = self._buffer.writer_id
+            self._docs.update(name, lambda raw: metric_docs.append_batch(raw, writer, seq, batch, seal))
+            name = run_docs.shard_of(run_id)
+            self._change_run(run_id, lambda doc: metric_docs.update_latest(run_id, doc, batch, HEARTBEAT_EVERY_MS))
         except (RunNotFoundError, RunStateError) as exc:
             self._active_runs.discard(run_id)
             points = sum(map(len, batch.values()))
@@ -513,41 +461,9 @@ class DocStore:
         if self._run_doc(run_id)["lifecycle_stage"] != LifecycleStage.ACTIVE:
             raise RunStateError(f"run {run_id} was deleted")
 
-    def _append_batch(self, run_id: str, raw: dict[str, Any], seq: int, batch: RunPoints) -> bool:
-        """Append unless this writer's batch ``seq`` is already in the history; True if appended."""
-        committed = raw.setdefault(_COMMITTED, {})
-        if committed.get(self._buffer.writer_id, 0) >= seq:
-            return False  # durable already: an earlier try wrote the history, then failed later
-        self._append_columns(run_id, raw, batch)
-        committed[self._buffer.writer_id] = seq
-        return True
-
-    def _append_columns(self, run_id: str, raw: dict[str, Any], batch: RunPoints) -> None:
-        enc = _codec.encode_float
-        for key, columns in batch.items():
-            steps, values, timestamps = columns.steps, columns.values, columns.timestamps
-            table = raw.setdefault(key, {})
-            chunk_id = max(map(int, table), default=0)
-            chunk = table.get(str(chunk_id))
-            start = 0
-            while start < len(steps):
-                if chunk is None or "file" in chunk or len(chunk["step"]) >= CHUNK_POINTS:
-                    chunk_id += 1
-                    chunk = table[str(chunk_id)] = {"step": [], "value": [], "timestamp": []}
-                end = start + CHUNK_POINTS - len(chunk["step"])
-                chunk["step"].extend(steps[start:end])
-                part = values[start:end]
-                # sum() is finite only if every value is: one C-level check, then a plain copy.
-                chunk["value"].extend(part if math.isfinite(sum(part)) else [enc(x) for x in part])
-                chunk["timestamp"].extend(timestamps[start:end])
-                start = end
-                if len(chunk["step"]) >= CHUNK_POINTS:
-                    chunk = table[str(chunk_id)] = self._seal(run_id, key, chunk_id, chunk)
-
     def _seal(self, run_id: str, key: str, chunk_id: int, chunk: dict[str, Any]) -> dict[str, Any]:
         """Write a full chunk to its own immutable file; the run's history keeps a reference."""
-        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-        name = f"metrics/{run_id}.{digest}-{chunk_id}"
+        name = metric_docs.sealed_chunk_name(run_id, key, chunk_id)
         self._docs.put(name, chunk)
         return {"file": name, "count": len(chunk["step"])}
 
@@ -581,34 +497,3 @@ def _reset_stores_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_stores_in_child)
-
-
-def _change_info(
-    doc: dict[str, Any], status: str | None, end_time: int | None, lifecycle_stage: str | None, run_name: str | None
-) -> None:
-    if status is not None:
-        doc["status"] = status
-        doc.pop("end_failed", None)
-        if status == RunStatus.RUNNING:
-            doc.update(pid=os.getpid(), host=host_name(), heartbeat=now_ms(), end_time=None)
-    if end_time is not None:
-        doc["end_time"] = end_time
-    if lifecycle_stage is not None:
-        doc["lifecycle_stage"] = lifecycle_stage
-    if run_name is not None:
-        doc["run_name"] = run_name
-
-
-def _update_latest(run_id: str, doc: dict[str, Any], batch: RunPoints) -> None:
-    """Fold a batch into the run's latest values; idempotent, so a retried batch changes nothing."""
-    if doc["lifecycle_stage"] != LifecycleStage.ACTIVE:
-        raise RunStateError(f"run {run_id} was deleted")
-    latest = doc.setdefault("metrics", {})
-    for key, columns in batch.items():
-        # MLflow's rule: highest step, then timestamp, then value.
-        step, timestamp, value = max(zip(columns.steps, columns.timestamps, columns.values))
-        if _codec.is_newer(step, timestamp, value, latest.get(key)):
-            latest[key] = [_codec.encode_float(value), timestamp, step]
-    now = now_ms()
-    if now - int(doc.get("heartbeat") or 0) > HEARTBEAT_EVERY_MS:
-        doc["heartbeat"] = now

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import orjson
+from tinydb.storages import Storage
 
 from .._identity import pid_alive
 from ..errors import NbtrackError, StoreCorruptedError, StoreWriteError, describe_os_error
@@ -406,3 +407,18 @@ def _with_changes(current: dict[str, Any], changes: Change) -> dict[str, Any]:
         else:
             data[table][entry_id] = entry
     return data
+
+
+class DictStorage(Storage):
+    """Lets TinyDB's table API work on a document already loaded (and written) by Documents."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def read(self) -> dict[str, Any]:
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        if data is not self._data:
+            self._data.clear()
+            self._data.update(data)

@@ -10,9 +10,9 @@ from nbtrack.entities import Metric
 from nbtrack.errors import StoreCorruptedError
 from nbtrack.store import MemoryStore, TinyDBStore
 from nbtrack.store._lru import ByteLRU
-from nbtrack.store.docstore import CHUNK_POINTS
 from nbtrack.store.documents import FileDocuments
 from nbtrack.store.history import MetricHistory
+from nbtrack.store.metric_docs import CHUNK_POINTS
 
 
 @pytest.fixture(params=["memory", "tinydb"])

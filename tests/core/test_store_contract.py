@@ -17,7 +17,7 @@ from nbtrack.errors import (
     RunStateError,
 )
 from nbtrack.store import MemoryStore, Store, TinyDBStore
-from nbtrack.store.docstore import CHUNK_POINTS
+from nbtrack.store.metric_docs import CHUNK_POINTS
 
 
 @pytest.fixture(params=["memory", "tinydb"])

@@ -6,7 +6,7 @@ import pytest
 from nbtrack import TrackingClient
 from nbtrack.errors import NotFoundError, StoreCorruptedError
 from nbtrack.store import TinyDBStore
-from nbtrack.store.docstore import CHUNK_POINTS
+from nbtrack.store.metric_docs import CHUNK_POINTS
 
 
 @pytest.fixture

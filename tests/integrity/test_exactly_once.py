@@ -9,7 +9,7 @@ import pytest
 
 from nbtrack.errors import StoreWriteError
 from nbtrack.store import TinyDBStore, _locks
-from nbtrack.store.docstore import CHUNK_POINTS
+from nbtrack.store.metric_docs import CHUNK_POINTS
 
 from .conftest import WriteFaults, history, spawn
 
