@@ -149,7 +149,7 @@ def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
         _client = None
 
 
-def _get_client() -> TrackingClient:
+def fluent_client() -> TrackingClient:
     """The fluent client, rebuilt when the effective tracking URI changed."""
     global _client
     uri = get_tracking_uri()
@@ -180,7 +180,7 @@ def set_experiment(experiment_name: str | None = None, experiment_id: str | None
             "set_experiment needs exactly one of experiment_name or experiment_id, got "
             f"experiment_name={experiment_name!r}, experiment_id={experiment_id!r}"
         )
-    client = _get_client()
+    client = fluent_client()
     with _lock:
         if experiment_id is not None:
             exp = client.get_experiment(experiment_id)
@@ -195,7 +195,7 @@ def set_experiment(experiment_name: str | None = None, experiment_id: str | None
     return exp
 
 
-def _active_experiment_id(client: TrackingClient) -> str:
+def active_experiment_id(client: TrackingClient) -> str:
     """set_experiment's choice, else $NBTRACK_EXPERIMENT_ID / $NBTRACK_EXPERIMENT_NAME, else "0"."""
     chosen = _active_experiment
     if chosen is not None and chosen[0] == client.tracking_uri:
@@ -253,7 +253,7 @@ def start_run(
                 "nbtrack.end_run() (or use `with nbtrack.start_run(): ...` so runs end themselves).",
                 error_code="INVALID_STATE",
             )
-        client = top.client if top is not None else _get_client()
+        client = top.client if top is not None else fluent_client()
         run_id = run_id if run_id is not None else take_env_run_id()
         if run_id is not None:
             extra = _start_tags(tags, None, description)
@@ -261,7 +261,7 @@ def start_run(
         else:
             parent = check_parent(client, parent_run_id, top.run_id if top else None)
             extra = _start_tags(tags, parent, description)
-            exp_id = experiment_id if experiment_id is not None else _active_experiment_id(client)
+            exp_id = experiment_id if experiment_id is not None else active_experiment_id(client)
             extra.setdefault(USER_TAG, current_user())
             for key, value in source_tags().items():
                 extra.setdefault(key, value)
@@ -344,7 +344,8 @@ def last_active_run() -> Run | None:
     return None if last is None else last[0].get_run(last[1])
 
 
-def _require_run(what: str) -> ActiveRun:
+def require_active_run(what: str) -> ActiveRun:
+    """The innermost active run, or NoActiveRunError saying how to start one (``what`` names the verb)."""
     try:
         return _run_stack[-1]
     except IndexError:
@@ -363,7 +364,7 @@ def log_metric(key: str, value: float, step: int | None = None, timestamp: int |
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None) -> None:
     """Log several metrics at one step and time."""
-    active = _require_run("log metrics")
+    active = require_active_run("log metrics")
     if not isinstance(metrics, Mapping):
         raise InvalidParameterError(f"metrics must be a dict of name -> number, got {metrics!r}")
     active.client.append_metrics(active.run_id, metrics, step, timestamp)
@@ -371,14 +372,14 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp
 
 def log_param(key: str, value: Any) -> Any:
     """Log a param of the active run; returns ``value``. Params are immutable."""
-    active = _require_run(f"log param {key!r}")
+    active = require_active_run(f"log param {key!r}")
     active.client.log_param(active.run_id, key, value)
     return value
 
 
 def log_params(params: Mapping[str, Any]) -> None:
     """Log several params of the active run."""
-    active = _require_run("log params")
+    active = require_active_run("log params")
     if not isinstance(params, Mapping):
         raise InvalidParameterError(f"params must be a dict of name -> value, got {params!r}")
     active.client.log_batch(active.run_id, params=[Param(k, val) for k, val in params.items()])
@@ -386,13 +387,13 @@ def log_params(params: Mapping[str, Any]) -> None:
 
 def set_tag(key: str, value: Any) -> None:
     """Set a tag on the active run."""
-    active = _require_run(f"set tag {key!r}")
+    active = require_active_run(f"set tag {key!r}")
     active.client.set_tag(active.run_id, key, value)
 
 
 def set_tags(tags: Mapping[str, Any]) -> None:
     """Set several tags on the active run."""
-    active = _require_run("set tags")
+    active = require_active_run("set tags")
     if not isinstance(tags, Mapping):
         raise InvalidParameterError(f"tags must be a dict of name -> value, got {tags!r}")
     active.client.log_batch(active.run_id, tags=[RunTag(k, val) for k, val in tags.items()])
@@ -400,37 +401,37 @@ def set_tags(tags: Mapping[str, Any]) -> None:
 
 def delete_tag(key: str) -> None:
     """Delete a tag of the active run."""
-    active = _require_run(f"delete tag {key!r}")
+    active = require_active_run(f"delete tag {key!r}")
     active.client.delete_tag(active.run_id, key)
 
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
     """Copy a local file (or a folder, under its own name) into the active run's artifacts."""
-    active = _require_run("log an artifact")
+    active = require_active_run("log an artifact")
     active.client.log_artifact(active.run_id, local_path, artifact_path)
 
 
 def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> None:
     """Copy a local folder's contents into the active run's artifacts."""
-    active = _require_run("log artifacts")
+    active = require_active_run("log artifacts")
     active.client.log_artifacts(active.run_id, local_dir, artifact_path)
 
 
 def log_text(text: str, artifact_file: str) -> None:
     """Save text as an artifact file of the active run."""
-    active = _require_run("log text")
+    active = require_active_run("log text")
     active.client.log_text(active.run_id, text, artifact_file)
 
 
 def log_dict(dictionary: Any, artifact_file: str) -> None:
     """Save a dict as a JSON (or YAML) artifact file of the active run."""
-    active = _require_run("log a dict")
+    active = require_active_run("log a dict")
     active.client.log_dict(active.run_id, dictionary, artifact_file)
 
 
 def log_figure(figure: Any, artifact_file: str) -> None:
     """Save a matplotlib / plotly figure as an artifact image of the active run."""
-    active = _require_run("log a figure")
+    active = require_active_run("log a figure")
     active.client.log_figure(active.run_id, figure, artifact_file)
 
 
@@ -452,7 +453,7 @@ def log_model(
     signature: Any = None,
 ) -> Any:
     """Save ``model`` in the active run's artifacts (see ``TrackingClient.log_model``)."""
-    active = _require_run("log a model")
+    active = require_active_run("log a model")
     return active.client.log_model(
         active.run_id, model, artifact_path,
         registered_model_name=registered_model_name, input_example=input_example, signature=signature,

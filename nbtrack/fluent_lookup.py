@@ -13,7 +13,8 @@ from typing import Any
 from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
 from .entities import Experiment, Run, ViewType
 from .errors import InvalidParameterError
-from .fluent import PARENT_RUN_TAG, _active_experiment_id, _get_client
+from .fluent import PARENT_RUN_TAG, active_experiment_id, fluent_client
+from .search.paging import collect_pages
 
 __all__ = [
     "create_experiment",
@@ -45,16 +46,7 @@ def _all_pages(fetch: Any, max_results: int | None) -> list[Any]:
     """Follow page tokens until ``max_results`` items (every item when None)."""
     if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 0):
         raise InvalidParameterError(f"max_results must be a non-negative integer or None, got {max_results!r}")
-    found: list[Any] = []
-    token = None
-    while max_results is None or len(found) < max_results:
-        size = _PAGE if max_results is None else min(_PAGE, max_results - len(found))
-        page = fetch(size, token)
-        found.extend(page)
-        token = page.token
-        if token is None:
-            break
-    return found
+    return collect_pages(fetch, max_results, _PAGE)
 
 
 def search_experiments(
@@ -64,7 +56,7 @@ def search_experiments(
     order_by: Sequence[str] | None = None,
 ) -> list[Experiment]:
     """Every matching experiment as a list (see ``TrackingClient.search_experiments``)."""
-    client = _get_client()
+    client = fluent_client()
     return _all_pages(
         lambda size, token: client.search_experiments(view_type, size, filter_string, order_by, token),
         max_results,
@@ -73,8 +65,8 @@ def search_experiments(
 
 def set_experiment_tag(key: str, value: Any) -> None:
     """Set a tag on the active experiment (:func:`nbtrack.set_experiment`, else Default)."""
-    client = _get_client()
-    client.set_experiment_tag(_active_experiment_id(client), key, value)
+    client = fluent_client()
+    client.set_experiment_tag(active_experiment_id(client), key, value)
 
 
 def set_experiment_tags(tags: Mapping[str, Any]) -> None:
@@ -87,20 +79,20 @@ def set_experiment_tags(tags: Mapping[str, Any]) -> None:
 
 def delete_experiment_tag(key: str) -> None:
     """Delete a tag of the active experiment (see ``TrackingClient.delete_experiment_tag``)."""
-    client = _get_client()
-    client.delete_experiment_tag(_active_experiment_id(client), key)
+    client = fluent_client()
+    client.delete_experiment_tag(active_experiment_id(client), key)
 
 
 def get_parent_run(run_id: str) -> Run | None:
     """The run's parent (tag ``mlflow.parentRunId``), or None for a top-level run."""
-    client = _get_client()
+    client = fluent_client()
     parent = client.get_run(run_id).data.tags.get(PARENT_RUN_TAG)
     return None if parent is None else client.get_run(parent)
 
 
 def delete_run(run_id: str) -> None:
     """Soft-delete a run (see ``TrackingClient.delete_run``)."""
-    _get_client().delete_run(run_id)
+    fluent_client().delete_run(run_id)
 
 
 def search_registered_models(
@@ -109,7 +101,7 @@ def search_registered_models(
     order_by: Sequence[str] | None = None,
 ) -> list[Any]:
     """Every matching registered model as a list (see ``TrackingClient.search_registered_models``)."""
-    client = _get_client()
+    client = fluent_client()
     return _all_pages(
         lambda size, token: client.search_registered_models(filter_string, size, order_by, token),
         max_results,
@@ -122,7 +114,7 @@ def search_model_versions(
     order_by: Sequence[str] | None = None,
 ) -> list[Any]:
     """Every matching model version as a list, newest first by default."""
-    client = _get_client()
+    client = fluent_client()
     return _all_pages(
         lambda size, token: client.search_model_versions(filter_string, size, order_by, token),
         max_results,
@@ -142,9 +134,9 @@ def set_registry_uri(uri: str | None) -> None:
     from .client import _canonical_uri
 
     canonical = _canonical_uri(uri)
-    if canonical != _get_client().tracking_uri:
+    if canonical != fluent_client().tracking_uri:
         raise InvalidParameterError(
-            f"Registry URI {uri!r} differs from the tracking URI {_get_client().tracking_uri!r}: "
+            f"Registry URI {uri!r} differs from the tracking URI {fluent_client().tracking_uri!r}: "
             "nbtrack keeps the model registry in the tracking store; call set_tracking_uri instead"
         )
     _registry_uri = canonical
@@ -152,44 +144,44 @@ def set_registry_uri(uri: str | None) -> None:
 
 def get_registry_uri() -> str:
     """The registry's store: the tracking URI (see :func:`set_registry_uri`)."""
-    return _registry_uri or _get_client().tracking_uri
+    return _registry_uri or fluent_client().tracking_uri
 
 
 def create_experiment(
     name: str, artifact_location: str | None = None, tags: Mapping[str, Any] | None = None
 ) -> str:
     """Create an experiment and return its id (see ``TrackingClient.create_experiment``)."""
-    return _get_client().create_experiment(name, artifact_location, tags)
+    return fluent_client().create_experiment(name, artifact_location, tags)
 
 
 def get_experiment(experiment_id: str) -> Experiment:
     """The experiment with this id (see ``TrackingClient.get_experiment``)."""
-    return _get_client().get_experiment(experiment_id)
+    return fluent_client().get_experiment(experiment_id)
 
 
 def get_experiment_by_name(name: str) -> Experiment | None:
     """The experiment with this name, or None."""
-    return _get_client().get_experiment_by_name(name)
+    return fluent_client().get_experiment_by_name(name)
 
 
 def delete_experiment(experiment_id: str) -> None:
     """Soft-delete an experiment (see ``TrackingClient.delete_experiment``)."""
-    _get_client().delete_experiment(experiment_id)
+    fluent_client().delete_experiment(experiment_id)
 
 
 def get_run(run_id: str) -> Run:
     """A run by id (see ``TrackingClient.get_run``)."""
-    return _get_client().get_run(run_id)
+    return fluent_client().get_run(run_id)
 
 
 def load_model(model_uri: str) -> Any:
     """Load a model from ``runs:/`` or ``models:/`` URI (see ``TrackingClient.load_model``)."""
-    return _get_client().load_model(model_uri)
+    return fluent_client().load_model(model_uri)
 
 
 def register_model(model_uri: str, name: str) -> Any:
     """Register a logged model as a new version of ``name`` (see ``TrackingClient.register_model``)."""
-    return _get_client().register_model(model_uri, name)
+    return fluent_client().register_model(model_uri, name)
 
 
 def search_runs(
@@ -218,10 +210,10 @@ def search_runs(
         raise InvalidParameterError(f"output_format must be 'pandas' or 'list', got {output_format!r}")
     if isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 0:
         raise InvalidParameterError(f"max_results must be a non-negative integer, got {max_results!r}")
-    client = _get_client()
+    client = fluent_client()
     ids = experiment_ids_for(
         client, experiment_ids, experiment_names, search_all_experiments, run_view_type,
-        lambda: _active_experiment_id(client),
+        lambda: active_experiment_id(client),
     )
     runs = collect_runs(client, ids, filter_string, run_view_type, max_results, order_by) if ids else []
     if output_format == "list":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..entities import Run, ViewType
 from ..errors import InvalidParameterError
+from ..search.paging import collect_pages
 from .checks import check_experiment_ids
 
 if TYPE_CHECKING:
@@ -60,16 +61,11 @@ def collect_runs(
     order_by: Sequence[str] | None,
 ) -> list[Run]:
     """Fetch pages of ``client.search_runs`` until ``max_results`` runs or the last page."""
-    runs: list[Run] = []
-    token = None
-    while len(runs) < max_results:
-        size = min(max_results - len(runs), PAGE_LIMIT)
-        found = client.search_runs(ids, filter_string, run_view_type, size, order_by, token)
-        runs.extend(found)
-        token = found.token
-        if token is None:
-            break
-    return runs
+    return collect_pages(
+        lambda size, token: client.search_runs(ids, filter_string, run_view_type, size, order_by, token),
+        max_results,
+        PAGE_LIMIT,
+    )
 
 
 def runs_to_frame(runs: list[Run]) -> Any:

@@ -49,6 +49,23 @@ def all_pages(fetch: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:
             return
 
 
+def collect_pages(fetch: Callable[[int, str | None], Any], max_results: int | None, page_size: int) -> list[Any]:
+    """Items of a paged search, at most ``max_results`` (every item when None).
+
+    ``fetch(size, page_token)`` returns one page of at most ``size`` items with a ``.token``.
+    """
+    found: list[Any] = []
+    token = None
+    while max_results is None or len(found) < max_results:
+        size = page_size if max_results is None else min(page_size, max_results - len(found))
+        batch = fetch(size, token)
+        found.extend(batch)
+        token = getattr(batch, "token", None)
+        if not token:
+            break
+    return found
+
+
 def query_hash(*parts: Any) -> str:
     """A short stable digest of the query arguments a token is bound to."""
     text = json.dumps(parts, sort_keys=True, default=str)
