@@ -212,7 +212,7 @@ def search_runs(
         raise InvalidParameterError(f"max_results must be a non-negative integer, got {max_results!r}")
     client = fluent_client()
     ids = experiment_ids_for(
-        client, experiment_ids, experiment_names, search_all_experiments, run_view_type,
+        client, experiment_ids, experiment_names, search_all_experiments,
         lambda: active_experiment_id(client),
     )
     runs = collect_runs(client, ids, filter_string, run_view_type, max_results, order_by) if ids else []

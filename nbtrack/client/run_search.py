@@ -27,7 +27,6 @@ def experiment_ids_for(
     experiment_ids: Sequence[str] | None,
     experiment_names: Sequence[str] | None,
     search_all: bool,
-    view_type: int,
     active_id: Callable[[], str],
 ) -> list[str]:
     """Ids to search: by id or by name (not both), else every experiment, else ``active_id()``."""
