@@ -28,10 +28,6 @@ from .errors import *  # noqa: F403 - every error class is public API
 from .errors import __all__ as _error_names
 from .fluent import *  # noqa: F403 - the MLflow-style verbs
 from .fluent import __all__ as _fluent_names
-from .fluent_lookup import *  # noqa: F403 - more MLflow verbs by id
-from .fluent_lookup import __all__ as _lookup_names
-from .fluent_media import *  # noqa: F403 - images, tables, artifact URIs
-from .fluent_media import __all__ as _media_names
 from .system_metrics import (
     disable_system_metrics_logging,
     enable_system_metrics_logging,
@@ -77,8 +73,6 @@ __all__ = [
     "uniform",
     *_error_names,
     *_fluent_names,
-    *_lookup_names,
-    *_media_names,
 ]
 
 

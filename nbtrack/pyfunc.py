@@ -9,6 +9,6 @@ __all__ = ["load_model"]
 
 def load_model(model_uri: str) -> Any:
     """Load a logged model from a ``runs:/`` or ``models:/`` URI (see ``TrackingClient.load_model``)."""
-    from .fluent_lookup import load_model as _load
+    from .fluent.lookup import load_model as _load
 
     return _load(model_uri)

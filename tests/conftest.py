@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import nbtrack
-from nbtrack import fluent
+from nbtrack.fluent import runs as fluent
 
 
 @pytest.fixture(autouse=True)

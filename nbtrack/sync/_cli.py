@@ -1,4 +1,4 @@
-"""The ``nbtrack sync`` subcommand (registered by :mod:`nbtrack.cli`)."""
+"""The ``nbtrack sync`` subcommand (registered by :mod:`nbtrack.cli.commands`)."""
 from __future__ import annotations
 
 import argparse

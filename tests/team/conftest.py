@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import nbtrack
-from nbtrack import fluent
+from nbtrack.fluent import runs as fluent
 
 pytest.importorskip("mlflow", reason="the team path needs the extra nbtrack[mlflow] (mlflow-skinny)")
 

@@ -1,6 +1,6 @@
 """What ``start_run`` decides before a run exists: which run to resume, its parent, its source tags.
 
-Kept apart from :mod:`nbtrack.fluent` (which owns the active-run stack) so each rule reads alone
+Kept apart from :mod:`nbtrack.fluent.runs` (which owns the active-run stack) so each rule reads alone
 and is tested alone. Semantics follow MLflow's ``mlflow.start_run``.
 """
 from __future__ import annotations
@@ -9,12 +9,12 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ._validation import validate_id
-from .entities import LifecycleStage, Run
-from .errors import InvalidParameterError, RunNotFoundError, RunStateError
+from .._validation import validate_id
+from ..entities import LifecycleStage, Run
+from ..errors import InvalidParameterError, RunNotFoundError, RunStateError
 
 if TYPE_CHECKING:
-    from .client import TrackingClient
+    from ..client import TrackingClient
 
 __all__ = ["RUN_ID_ENVS", "take_env_run_id", "get_run_to_resume", "check_parent", "source_tags"]
 

@@ -16,21 +16,21 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ._identity import current_user
-from ._validation import validate_name
-from .client import TrackingClient, get_tracking_uri
-from .client import set_tracking_uri as _set_default_uri
-from .client.checks import check_status, check_tags
-from .client.run_defaults import USER_TAG
-from .entities import Experiment, LifecycleStage, Param, Run, RunData, RunInfo, RunStatus, RunTag
-from .errors import (
+from .._identity import current_user
+from .._validation import validate_name
+from ..client import TrackingClient, get_tracking_uri
+from ..client import set_tracking_uri as _set_default_uri
+from ..client.checks import check_status, check_tags
+from ..client.run_defaults import USER_TAG
+from ..entities import Experiment, LifecycleStage, Param, Run, RunData, RunInfo, RunStatus, RunTag
+from ..errors import (
     InvalidParameterError,
     NoActiveRunError,
     RunStateError,
 )
+from ..store import flush_all
+from ..system_metrics import start_system_metrics, stop_system_metrics, system_metrics_wanted
 from .run_start import check_parent, get_run_to_resume, source_tags, take_env_run_id
-from .store import flush_all
-from .system_metrics import start_system_metrics, stop_system_metrics, system_metrics_wanted
 
 __all__ = [
     "ActiveRun",

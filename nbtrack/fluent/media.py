@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .fluent import active_experiment_id, fluent_client, require_active_run
+from .runs import active_experiment_id, fluent_client, require_active_run
 
 __all__ = ["log_image", "log_table", "load_table", "get_artifact_uri"]
 

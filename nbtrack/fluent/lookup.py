@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .client.run_search import collect_runs, experiment_ids_for, runs_to_frame
-from .entities import Experiment, Run, ViewType
-from .errors import InvalidParameterError
-from .fluent import PARENT_RUN_TAG, active_experiment_id, fluent_client
-from .search.paging import collect_pages
+from ..client.run_search import collect_runs, experiment_ids_for, runs_to_frame
+from ..entities import Experiment, Run, ViewType
+from ..errors import InvalidParameterError
+from ..search.paging import collect_pages
+from .runs import PARENT_RUN_TAG, active_experiment_id, fluent_client
 
 __all__ = [
     "create_experiment",
@@ -131,7 +131,7 @@ def set_registry_uri(uri: str | None) -> None:
     if uri is None:
         _registry_uri = None
         return
-    from .client import _canonical_uri
+    from ..client import _canonical_uri
 
     canonical = _canonical_uri(uri)
     if canonical != fluent_client().tracking_uri:

@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._durations import format_duration, run_duration_ms
-from ._floats import encode_float
-from ._run_ids import resolve_run_id
-from .entities import Run, ViewType
-from .errors import ExperimentNotFoundError, NbtrackError
-from .reporting.html import REPORT_HELP, add_report_arguments, run_report
-from .sync._cli import SYNC_HELP, add_sync_arguments, run_sync
-from .ui_command import UI_HELP, add_ui_arguments, run_ui
+from .._durations import format_duration, run_duration_ms
+from .._floats import encode_float
+from .._run_ids import resolve_run_id
+from ..entities import Run, ViewType
+from ..errors import ExperimentNotFoundError, NbtrackError
+from ..reporting.html import REPORT_HELP, add_report_arguments, run_report
+from ..sync._cli import SYNC_HELP, add_sync_arguments, run_sync
+from .ui import UI_HELP, add_ui_arguments, run_ui
 
 if TYPE_CHECKING:
-    from .client import TrackingClient
+    from ..client import TrackingClient
 
 __all__ = ["COMMANDS", "Command", "Context", "main"]
 
@@ -125,8 +125,8 @@ class Context:
     def client(self) -> TrackingClient:
         """The client on the chosen store; StoreNotFoundError if it is missing and we only read."""
         if self._client is None:
-            from .client import TrackingClient
-            from .store import existing_store_uri
+            from ..client import TrackingClient
+            from ..store import existing_store_uri
 
             uri = self.args.tracking_uri
             if not self._creates_store:
@@ -341,7 +341,7 @@ COMMANDS: list[Command] = [
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .. import __version__
 
     p = argparse.ArgumentParser(prog="nbtrack", description=DESCRIPTION, epilog=EPILOG)
     p.add_argument("--version", action="version", version=f"nbtrack {__version__}")
@@ -378,7 +378,3 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             raise
         return _quiet_on_closed_pipe()
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

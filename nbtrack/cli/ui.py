@@ -18,8 +18,8 @@ def add_ui_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_ui(ctx: Any, out: TextIO) -> None:
     """CLI action: resolve the store like every read-only command, then serve until Ctrl+C."""
-    from .server.standalone import launch
-    from .store import existing_store_uri
+    from ..server.standalone import launch
+    from ..store import existing_store_uri
 
     args = ctx.args
     store = existing_store_uri(args.store or args.tracking_uri)
