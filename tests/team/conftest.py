@@ -29,9 +29,15 @@ servers = _helper("_servers")
 proxies = _helper("_proxy")
 
 
-def _start_or_fail(tmp: Path) -> servers.MlflowServer:
-    if servers.mlflow_executable() is None:
+def _mlflow_or_fail() -> str:
+    executable = servers.mlflow_executable()
+    if executable is None:
         pytest.fail("no mlflow server: .ci/setup creates .ci/venvs/mlflow-server (or set $NBTRACK_MLFLOW_SERVER)")
+    return executable
+
+
+def _start_or_fail(tmp: Path) -> servers.MlflowServer:
+    _mlflow_or_fail()
     return servers.start_sqlite_server(tmp)
 
 
@@ -46,13 +52,14 @@ def mlflow_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory):
     """An MLflow server whose backend store is a throwaway PostgreSQL cluster."""
+    executable = _mlflow_or_fail()
     try:
         pg = servers.Postgres(tmp_path_factory.mktemp("pg") / "data").start()
     except (OSError, servers.subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", b"") or b""
         pytest.skip(f"PostgreSQL cannot start here: {exc} {detail.decode(errors='replace')[-300:]}")
     tmp = tmp_path_factory.mktemp("mlflow-pg")
-    server = servers.MlflowServer(servers.mlflow_executable() or "", pg.uri, tmp / "artifacts", tmp / "server.log")
+    server = servers.MlflowServer(executable, pg.uri, tmp / "artifacts", tmp / "server.log")
     try:
         server.start()
     except RuntimeError:
