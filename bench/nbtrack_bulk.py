@@ -17,7 +17,7 @@ __all__ = ["fill_search"]
 
 
 def fill_search(a: Any, exp_id: str, runs: int) -> str:
-    from nbtrack.store import docstore
+    from nbtrack.store import docstore, run_docs
 
     store = a.client._store
     template_id = a.client.create_run(exp_id, run_name="template").info.run_id
@@ -25,11 +25,11 @@ def fill_search(a: Any, exp_id: str, runs: int) -> str:
     template = store._run_doc(template_id)
     store.update_run(template_id, lifecycle_stage="deleted")  # not part of the searched runs
     per = docstore.RUNS_PER_SHARD
-    first = int(template_id[-docstore._SHARD_DIGITS:], 16) + 1
+    first = int(template_id[-run_docs.SHARD_DIGITS:], 16) + 1
     batch: list[dict[str, Any]] = []
     shard = first
     for r in search_runs_data(runs):
-        run_id = uuid.uuid4().hex[: 32 - docstore._SHARD_DIGITS] + f"{shard:0{docstore._SHARD_DIGITS}x}"
+        run_id = uuid.uuid4().hex[: 32 - run_docs.SHARD_DIGITS] + f"{shard:0{run_docs.SHARD_DIGITS}x}"
         doc = {**template, "run_id": run_id, "run_name": r.name,
                "artifact_uri": template["artifact_uri"].replace(template_id, run_id),
                "params": dict(r.params),
@@ -45,11 +45,11 @@ def fill_search(a: Any, exp_id: str, runs: int) -> str:
 
 
 def _write_shard(store: Any, number: int, docs: list[dict[str, Any]]) -> None:
-    from nbtrack.store import docstore
+    from nbtrack.store import run_docs
 
     def fill(raw: dict[str, Any]) -> None:
         table = raw.setdefault("runs", {})
         for i, doc in enumerate(docs, start=len(table) + 1):
             table[str(i)] = doc
 
-    store._docs.update(docstore._shard_name(number), fill)
+    store._docs.update(run_docs.shard_name(number), fill)

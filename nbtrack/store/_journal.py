@@ -40,7 +40,7 @@ SYNC_DELAY_S = 0.5
 FSYNC_EACH = os.environ.get("NBTRACK_FSYNC", "").lower() == "always"
 
 
-def read_journal(path: Path) -> tuple[list[list[Any]], tuple[int, int] | None]:
+def read_journal(path: str | Path) -> tuple[list[list[Any]], tuple[int, int] | None]:
     """Complete lines of the journal (each a list of [table, id, entry]) and its (inode, bytes read)."""
     try:
         with open(path, "rb") as fh:
@@ -71,13 +71,18 @@ def apply_changes(data: dict[str, Any], entries: Iterable[list[Any] | tuple[str,
             tbl[entry_id] = entry
 
 
-def append_journal(path: Path, changes: Change) -> tuple[int, int]:
-    """Append one line holding ``changes``; returns the journal's (inode, size) after it."""
+def append_journal(path: str | Path, changes: Change, known_end: tuple[int, int] | None = None) -> tuple[int, int]:
+    """Append one line holding ``changes``; returns the journal's (inode, size) after it.
+
+    ``known_end`` is the (inode, size) this process left after its own last append to the same
+    journal: if the file still ends there, its last byte is known to be a newline.
+    """
     line = orjson.dumps([[t, i, e] for (t, i), e in changes.items()]) + b"\n"
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
     try:
-        before = os.fstat(fd).st_size
-        if before and os.pread(fd, 1, before - 1) != b"\n":
+        st = os.fstat(fd)
+        before = st.st_size
+        if before and (st.st_ino, before) != known_end and os.pread(fd, 1, before - 1) != b"\n":
             before = _drop_torn_tail(fd, before)
         try:
             view = memoryview(line)
@@ -88,8 +93,7 @@ def append_journal(path: Path, changes: Change) -> tuple[int, int]:
         except BaseException:
             os.ftruncate(fd, before)  # never leave a torn line for the next append to follow
             raise
-        st = os.fstat(fd)
-        return (st.st_ino, st.st_size)
+        return (st.st_ino, before + len(line))  # O_APPEND under the lock: the line ends the file
     finally:
         os.close(fd)
 
@@ -108,14 +112,16 @@ class Syncer:
 
     def __init__(self, delay: float = SYNC_DELAY_S) -> None:
         self._delay = delay
-        self._paths: set[Path] = set()
+        self._paths: set[str | Path] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         atexit.register(self.sync)
 
-    def add(self, path: Path) -> None:
+    def add(self, path: str | Path) -> None:
         with self._lock:
+            if path in self._paths and self._thread is not None:
+                return  # already due in the next sync
             self._paths.add(path)
             if self._thread is None or not self._thread.is_alive():  # also after a fork
                 self._thread = threading.Thread(target=self._loop, name="nbtrack-journal-sync", daemon=True)

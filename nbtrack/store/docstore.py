@@ -75,6 +75,7 @@ class DocStore:
         self._history_cache: ByteLRU[tuple[str, str], tuple[Any, MetricHistory]] = ByteLRU(HISTORY_CACHE_BYTES)
         self._active_runs: set[str] = set()  # run ids known to exist and not deleted
         self._end_failed: set[str] = set()  # runs whose end could not be written (shown as stale)
+        self._shard_hint: int | None = None  # the shard this process last added a run to
         self._ensure_default_experiment()
         _STORES.add(self)
 
@@ -231,10 +232,11 @@ class DocStore:
             entry_id = str(max(map(int, table), default=0) + 1)
             return True, {("runs", entry_id): dict(doc)}
 
-        shards = self._docs.names("runs/")
-        number = int(shards[-1][len("runs/"):], 16) if shards else 0
+        number = self._shard_hint if self._shard_hint is not None else run_docs.last_shard(self._docs.names("runs/"))
         while not self._docs.update_entries(run_docs.shard_name(number), functools.partial(insert_if_room, number=number)):
-            number += 1  # this shard is full (maybe filled by another process meanwhile)
+            self._docs.compact(run_docs.shard_name(number))  # full: searches read it as one file from now on
+            number += 1  # (maybe filled by another process meanwhile)
+        self._shard_hint = number  # shards only ever fill up, so later runs never go to an earlier one
         self._active_runs.add(str(doc["run_id"]))
         return _codec.run_from_doc(doc)
 

@@ -7,6 +7,7 @@ that would not survive a file cannot survive memory either.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
@@ -21,7 +22,7 @@ from tinydb.storages import Storage
 from .._identity import pid_alive
 from ..errors import NbtrackError, StoreCorruptedError, StoreWriteError, describe_os_error
 from ._journal import FSYNC_EACH, Change, Syncer, append_journal, apply_changes, read_journal
-from ._locks import DocLock
+from ._locks import DocLock, LockFiles
 from ._lru import ByteLRU
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ CACHE_FILE_BYTES = int(os.environ.get("NBTRACK_DOC_CACHE_MB", "8")) * 2**20
 #: Documents whose single-entry changes go to an append-only journal (see ``_journal``).
 JOURNALED = ("runs/",)
 #: A journal longer than this is folded back into its document by the next change.
-JOURNAL_COMPACT_BYTES = 64 * 1024
+JOURNAL_COMPACT_BYTES = 512 * 1024
 
 
 class Documents(Protocol):
@@ -54,6 +55,9 @@ class Documents(Protocol):
 
     def put(self, name: str, data: dict[str, Any]) -> None:
         """Write a whole document that is written once and read rarely (not kept in any cache)."""
+
+    def compact(self, name: str) -> None:
+        """Fold the document's journal, if it has one, back into it (one atomic rewrite)."""
 
     def names(self, prefix: str) -> list[str]:
         """Names of existing documents that start with ``prefix``."""
@@ -106,6 +110,9 @@ class MemoryDocuments:
     def put(self, name: str, data: dict[str, Any]) -> None:
         self.update(name, lambda raw: raw.update(data))
 
+    def compact(self, name: str) -> None:
+        pass  # no journal in memory
+
     def names(self, prefix: str) -> list[str]:
         with self._lock:
             return sorted(n for n in self._docs if n.startswith(prefix))
@@ -135,6 +142,8 @@ class FileDocuments:
         self._thread_locks: dict[str, threading.RLock] = {}
         self._local = threading.local()
         self._syncer = Syncer()
+        self._lock_files = LockFiles()
+        self._appended: dict[str, tuple[int, int]] = {}
         self._root_str = str(self.root)
         self._remove_orphan_temp_files()
         _INSTANCES.add(self)
@@ -146,6 +155,8 @@ class FileDocuments:
         self._thread_locks = {}
         self._local = threading.local()
         self._syncer = Syncer()
+        self._lock_files.close()  # the parent's open files (and their locks) stay the parent's
+        self._lock_files = LockFiles()
 
     def path(self, name: str) -> Path:
         return self.root / f"{name}.json"
@@ -153,8 +164,8 @@ class FileDocuments:
     def describe(self, name: str) -> str:
         return str(self.path(name))
 
-    def _journal(self, name: str) -> Path | None:
-        return self.root / f"{name}.jsonl" if name.startswith(JOURNALED) else None
+    def _journal(self, name: str) -> str | None:
+        return f"{self._root_str}/{name}.jsonl" if name.startswith(JOURNALED) else None
 
     # -- reading -------------------------------------------------------------------------
     def read(self, name: str) -> dict[str, Any]:
@@ -256,7 +267,8 @@ class FileDocuments:
                 _fsync_dir(folder)
         journal = self._journal(name)
         if journal is not None:
-            journal.unlink(missing_ok=True)  # after the rewrite is durable: it holds every line
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(journal)  # after the rewrite is durable: it holds every line
             sig = (sig, None)
         self._cache.put(name, (sig, data), _size(sig))
 
@@ -279,7 +291,8 @@ class FileDocuments:
                     apply_changes(data, ((t, i, e) for (t, i), e in changes.items()))
                     self._rewrite(name, data)
                     return result
-                jsig = append_journal(journal, changes)
+                jsig = append_journal(journal, changes, self._appended.get(journal))
+                self._appended = {journal: jsig}  # only the last: where the next append most likely goes
                 if not FSYNC_EACH:
                     self._syncer.add(journal)
                 self._cache.put(name, (new_sig := (sig[0], jsig), _with_changes(current, changes)), _size(new_sig))
@@ -306,10 +319,27 @@ class FileDocuments:
             raise StoreWriteError(str(path), describe_os_error(exc)) from exc
         self._cache.pop(name)
 
+    def compact(self, name: str) -> None:
+        journal = self._journal(name)
+        if journal is None or not os.path.exists(journal):
+            return
+        try:
+            with self._locked(name):
+                data, sig = self._load_current(name)
+                if data is not None and sig[1] is not None:
+                    self._rewrite(name, data)
+        except OSError as exc:
+            if isinstance(exc, NbtrackError):
+                raise
+            raise StoreWriteError(journal, describe_os_error(exc)) from exc
+
     def _locked(self, name: str) -> DocLock:
         with self._cache_lock:
-            tlock = self._thread_locks.setdefault(name, threading.RLock())
-        return DocLock(tlock, self.root / ".locks" / (name.replace("/", "__") + ".lock"))
+            tlock = self._thread_locks.get(name)
+            if tlock is None:
+                tlock = self._thread_locks[name] = threading.RLock()
+        files = self._lock_files if name.startswith(("runs/", "meta")) else None  # the hot documents
+        return DocLock(tlock, f"{self._root_str}/.locks/{name.replace('/', '__')}.lock", files=files)
 
     @staticmethod
     def _atomic_write(path: Path, payload: bytes) -> tuple[int, int, int]:

@@ -12,22 +12,32 @@ from typing import Any
 from .._identity import host_name, pid_alive
 from .._validation import now_ms
 from ..entities import RunStatus
+from ..errors import RunNotFoundError
 
-__all__ = ["SHARD_DIGITS", "STALE_AFTER_MS", "change_info", "is_gone", "shard_name", "shard_of"]
+__all__ = ["SHARD_DIGITS", "STALE_AFTER_MS", "change_info", "is_gone", "last_shard", "shard_name", "shard_of"]
 
 SHARD_DIGITS = 6
 #: A RUNNING run from another host with no heartbeat for this long is stale.
 STALE_AFTER_MS = 15 * 60_000
+_HEX = frozenset("0123456789abcdef")
 
 
 def shard_of(run_id: str) -> str:
-    """The shard document holding ``run_id``."""
-    return f"runs/{run_id[-SHARD_DIGITS:]}"
+    """The shard document holding ``run_id``; RunNotFoundError if no run can have that id."""
+    suffix = run_id[-SHARD_DIGITS:]
+    if len(suffix) != SHARD_DIGITS or not all(c in _HEX for c in suffix):
+        raise RunNotFoundError(f"No run with id {run_id!r}")
+    return f"runs/{suffix}"
 
 
 def shard_name(number: int) -> str:
     """The shard document of shard ``number``."""
     return f"runs/{number:0{SHARD_DIGITS}x}"
+
+
+def last_shard(names: list[str]) -> int:
+    """Number of the newest of the (sorted) shard ``names``; 0 when there is none yet."""
+    return int(names[-1][len("runs/"):], 16) if names else 0
 
 
 def is_gone(doc: dict[str, Any], now: int, end_failed: Collection[str]) -> bool:

@@ -73,11 +73,11 @@ class WriteFaults:
 
         real_append = documents.append_journal
 
-        def append(path: Path, changes: Any) -> Any:
+        def append(path: Path, changes: Any, *known: Any) -> Any:
             self.calls += 1
             if self.calls == self.fail_at and self.mode == "before":
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-            result = real_append(path, changes)
+            result = real_append(path, changes, *known)
             if self.calls == self.fail_at and self.mode == "after":
                 raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
             return result
