@@ -16,6 +16,7 @@ __all__ = [
     "NotFoundError",
     "ExperimentNotFoundError",
     "RunNotFoundError",
+    "TagNotFoundError",
     "AmbiguousRunIdError",
     "StoreNotFoundError",
     "ArtifactNotFoundError",
@@ -116,6 +117,13 @@ class ExperimentNotFoundError(NotFoundError):
 
 class RunNotFoundError(NotFoundError):
     pass
+
+
+class TagNotFoundError(NotFoundError, InvalidParameterError):
+    """A tag asked to be deleted is not set (MLflow answers ``RESOURCE_DOES_NOT_EXIST``).
+
+    It is also an :class:`InvalidParameterError`: the key given was wrong.
+    """
 
 
 class AmbiguousRunIdError(RunNotFoundError):

@@ -7,7 +7,12 @@ from typing import Any
 
 from .. import _validation as v
 from ..entities import Experiment, LifecycleStage, ViewType
-from ..errors import ExperimentAlreadyExistsError, InvalidParameterError
+from ..errors import (
+    ExperimentAlreadyExistsError,
+    ExperimentNotFoundError,
+    InvalidParameterError,
+    TagNotFoundError,
+)
 from ..search.paging import PagedList, page, query_hash
 from ..search.schemas import filter_experiments, sort_experiments, validate_experiment_order_by
 from ..store import DEFAULT_EXPERIMENT_ID
@@ -183,9 +188,11 @@ class ExperimentsMixin(ClientBase):
 
         Raises
         ------
+        ExperimentNotFoundError
+            If no active experiment has this id: unknown, or already deleted (MLflow's
+            ``RESOURCE_DOES_NOT_EXIST`` in both cases).
         InvalidParameterError
-            For the Default experiment ``"0"`` (reserved, as in MLflow's file store) or an
-            experiment that is already deleted.
+            For the Default experiment ``"0"`` (reserved, as in MLflow's file store).
         """
         exp = self.get_experiment(experiment_id)
         if exp.experiment_id == DEFAULT_EXPERIMENT_ID:
@@ -194,8 +201,8 @@ class ExperimentsMixin(ClientBase):
                 "without an experiment"
             )
         if exp.lifecycle_stage == LifecycleStage.DELETED:
-            raise InvalidParameterError(
-                f"Experiment {exp.experiment_id!r} ({exp.name!r}) is already deleted"
+            raise ExperimentNotFoundError(
+                f"No active experiment with id {exp.experiment_id!r}: {exp.name!r} is already deleted"
             )
         self._store.update_experiment(exp.experiment_id, lifecycle_stage=LifecycleStage.DELETED)
 
@@ -204,13 +211,14 @@ class ExperimentsMixin(ClientBase):
 
         Raises
         ------
-        InvalidParameterError
-            If the experiment is not deleted.
+        ExperimentNotFoundError
+            If no deleted experiment has this id: unknown, or active (MLflow's
+            ``RESOURCE_DOES_NOT_EXIST`` in both cases).
         """
         exp = self.get_experiment(experiment_id)
         if exp.lifecycle_stage != LifecycleStage.DELETED:
-            raise InvalidParameterError(
-                f"Cannot restore experiment {exp.experiment_id!r} ({exp.name!r}): it is not deleted"
+            raise ExperimentNotFoundError(
+                f"No deleted experiment with id {exp.experiment_id!r}: {exp.name!r} is active"
             )
         self._store.update_experiment(exp.experiment_id, lifecycle_stage=LifecycleStage.ACTIVE)
 
@@ -227,18 +235,21 @@ class ExperimentsMixin(ClientBase):
         self._store.update_experiment(exp.experiment_id, tags=check_tags({v.validate_key(key, "tag"): value}))
 
     def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
-        """Remove a tag from an experiment (no-op if it has no such tag).
+        """Remove a tag from an experiment.
 
         Raises
         ------
         ExperimentNotFoundError
         InvalidParameterError
             If the experiment is deleted.
+        TagNotFoundError
+            If the experiment has no such tag (MLflow's ``RESOURCE_DOES_NOT_EXIST``).
         """
         exp = self._writable_experiment(experiment_id)
         key = v.validate_key(key, "tag")
-        if key in exp.tags:
-            self._store.update_experiment(exp.experiment_id, delete_tags=[key])
+        if key not in exp.tags:
+            raise TagNotFoundError(f"Experiment {exp.experiment_id} has no tag {key!r} to delete")
+        self._store.update_experiment(exp.experiment_id, delete_tags=[key])
 
     def _writable_experiment(self, experiment_id: str) -> Experiment:
         exp = self.get_experiment(experiment_id)

@@ -41,6 +41,7 @@ from ..errors import (
     StoreCorruptedError,
     StoreError,
     StoreWriteError,
+    TagNotFoundError,
     describe_os_error,
 )
 from . import _codec, metric_docs, run_docs
@@ -362,7 +363,7 @@ class DocStore:
     def delete_tag(self, run_id: str, key: str) -> None:
         def change(doc: dict[str, Any]) -> None:
             if key not in doc["tags"]:
-                raise InvalidParameterError(f"Run {run_id} has no tag {key!r} to delete")
+                raise TagNotFoundError(f"Run {run_id} has no tag {key!r} to delete")
             del doc["tags"][key]
 
         self._change_run(run_id, change)

@@ -125,10 +125,10 @@ def test_delete_default_twice_or_restore_active_fail(c):
     with pytest.raises(InvalidParameterError, match="default experiment"):
         c.delete_experiment("0")
     exp_id = c.create_experiment("e")
-    with pytest.raises(InvalidParameterError, match="not deleted"):
+    with pytest.raises(ExperimentNotFoundError, match="is active"):
         c.restore_experiment(exp_id)
     c.delete_experiment(exp_id)
-    with pytest.raises(InvalidParameterError, match="already deleted"):
+    with pytest.raises(ExperimentNotFoundError, match="already deleted"):
         c.delete_experiment(exp_id)
     with pytest.raises(ExperimentNotFoundError):
         c.delete_experiment("77")

@@ -8,7 +8,7 @@ import pytest
 
 import nbtrack
 from nbtrack import NoActiveRunError
-from nbtrack.errors import ArtifactNotFoundError, InvalidParameterError
+from nbtrack.errors import ArtifactNotFoundError, InvalidParameterError, TagNotFoundError
 
 
 def test_mlflow_client_names_port_by_renaming(tracking_uri):
@@ -54,7 +54,9 @@ def test_experiment_verbs(client):
     nbtrack.set_experiment_tag("team", "ml")
     nbtrack.set_experiment_tags({"a": 1, "b": "2"})
     nbtrack.delete_experiment_tag("a")
-    nbtrack.delete_experiment_tag("never-set")
+    with pytest.raises(TagNotFoundError) as info:  # MLflow: RESOURCE_DOES_NOT_EXIST
+        nbtrack.delete_experiment_tag("never-set")
+    assert info.value.error_code == "RESOURCE_DOES_NOT_EXIST"
     exp = nbtrack.get_experiment_by_name("tagged")
     assert exp.tags == {"team": "ml", "b": "2"}
     names = [e.name for e in nbtrack.search_experiments(filter_string="tags.team = 'ml'")]

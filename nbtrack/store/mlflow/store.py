@@ -24,6 +24,7 @@ from ...errors import (
     ParamConflictError,
     RunNotFoundError,
     RunStateError,
+    TagNotFoundError,
 )
 from ...search.paging import all_pages
 from ...store.history import MetricHistory
@@ -233,7 +234,7 @@ class MlflowStore:
     def delete_tag(self, run_id: str, key: str) -> None:
         run = self._get_mlflow_run(run_id)
         if key not in run.data.tags:
-            raise InvalidParameterError(f"Run {run_id} has no tag {key!r} to delete")
+            raise TagNotFoundError(f"Run {run_id} has no tag {key!r} to delete")
         self._call(f"deleting a tag of run {run_id}", self._client.delete_tag, run_id, key)
 
     def get_metric_history(self, run_id: str, key: str) -> MetricHistory:
