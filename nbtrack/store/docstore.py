@@ -33,7 +33,6 @@ from ..entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStat
 from ..errors import (
     ExperimentAlreadyExistsError,
     ExperimentNotFoundError,
-    InvalidParameterError,
     NbtrackError,
     ParamConflictError,
     RunNotFoundError,
