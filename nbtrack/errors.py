@@ -227,19 +227,37 @@ class StoreWriteError(StoreError):
         super().__init__(f"Could not write {path}: {cause}.{' ' + detail if detail else ''}")
 
 
-# HTTP statuses MLflow's server maps its error codes to (mlflow.protos.databricks ErrorCode).
+# The HTTP status an MLflow server answers each error code with (MLflow's REST API); the REST
+# API of nbtrack's server extension uses this same table.
 HTTP_STATUS = {
     "INTERNAL_ERROR": 500,
-    "TEMPORARILY_UNAVAILABLE": 503,
+    "INVALID_STATE": 500,
     "DATA_LOSS": 500,
-    "BAD_REQUEST": 400,
-    "INVALID_PARAMETER_VALUE": 400,
-    "INVALID_STATE": 400,
-    "RESOURCE_ALREADY_EXISTS": 400,
+    "NOT_IMPLEMENTED": 501,
+    "TEMPORARILY_UNAVAILABLE": 503,
+    "DEADLINE_EXCEEDED": 504,
+    "REQUEST_LIMIT_EXCEEDED": 429,
+    "ABORTED": 409,
+    "ENDPOINT_NOT_FOUND": 404,
     "RESOURCE_DOES_NOT_EXIST": 404,
     "PERMISSION_DENIED": 403,
     "UNAUTHENTICATED": 401,
+    "BAD_REQUEST": 400,
+    "RESOURCE_ALREADY_EXISTS": 400,
+    "INVALID_PARAMETER_VALUE": 400,
 }
+
+# The code for an HTTP failure that is not an nbtrack error (an unknown route, a refused login).
+_CODE_FOR_STATUS = {
+    400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+    404: "ENDPOINT_NOT_FOUND", 405: "BAD_REQUEST", 409: "ABORTED", 429: "REQUEST_LIMIT_EXCEEDED",
+    501: "NOT_IMPLEMENTED", 503: "TEMPORARILY_UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+}
+
+
+def error_code_for_status(status: int) -> str:
+    """MLflow's error code for a bare HTTP status (``INTERNAL_ERROR`` when none fits)."""
+    return _CODE_FOR_STATUS.get(status, "BAD_REQUEST" if 400 <= status < 500 else "INTERNAL_ERROR")
 
 
 def describe_os_error(exc: BaseException) -> str:

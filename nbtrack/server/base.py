@@ -1,15 +1,12 @@
-"""The base REST handler: authenticated JSON replies and nbtrack errors mapped to HTTP codes.
+"""The base REST handler: authenticated JSON replies and nbtrack errors as MLflow's server sends them.
 
-Error bodies are ``{"error": <exception class name>, "message": <text>}``, plus ``"position"``
-(0-based offset) for a filter that does not parse, so the UI can point at it:
-
-=====================================================  ====
-``ArtifactPathError`` (a path leaving the run folder)   403
-``InvalidParameterError``, ``InvalidFilterError``      400  (filter messages carry the position)
-``NotFoundError`` and subclasses                        404
-``AlreadyExistsError``, ``RunStateError``              409
-any other ``NbtrackError``                              500  (message kept)
-=====================================================  ====
+An error's HTTP status is the one MLflow's server gives its ``error_code``
+(:data:`nbtrack.errors.HTTP_STATUS`: ``INVALID_PARAMETER_VALUE`` and ``RESOURCE_ALREADY_EXISTS``
+400, ``RESOURCE_DOES_NOT_EXIST`` 404, ``INVALID_STATE`` and ``INTERNAL_ERROR`` 500...), and the
+body is MLflow's ``{"error_code": ..., "message": ...}`` plus ``"error"`` (the exception class,
+for the UI) and, for a filter that does not parse, ``"position"`` (0-based offset) so the UI can
+point at it. Failures outside nbtrack (unknown route, refused login) get the same shape with
+the code MLflow gives their status (``ENDPOINT_NOT_FOUND``, ``PERMISSION_DENIED``...).
 """
 from __future__ import annotations
 
@@ -21,17 +18,9 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
 from ..entities import ViewType
-from ..errors import (
-    AlreadyExistsError,
-    ArtifactPathError,
-    InvalidFilterError,
-    InvalidParameterError,
-    NbtrackError,
-    NotFoundError,
-    RunStateError,
-)
+from ..errors import InvalidParameterError, NbtrackError
 from .backend import Backend
-from .serialize import dumps
+from .serialize import dumps, error_body
 
 __all__ = ["NbtrackHandler", "http_status_for"]
 
@@ -41,16 +30,8 @@ _VIEW_TYPES = {"active": ViewType.ACTIVE_ONLY, "deleted": ViewType.DELETED_ONLY,
 
 
 def http_status_for(exc: BaseException) -> int:
-    """The HTTP status an nbtrack error maps to (500 for anything unexpected)."""
-    if isinstance(exc, ArtifactPathError):
-        return 403
-    if isinstance(exc, InvalidParameterError):
-        return 400
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, (AlreadyExistsError, RunStateError)):
-        return 409
-    return 500
+    """The HTTP status MLflow's server answers ``exc``'s error code with (500 if unexpected)."""
+    return exc.get_http_status_code() if isinstance(exc, NbtrackError) else 500
 
 
 class NbtrackHandler(APIHandler):
@@ -110,14 +91,11 @@ class NbtrackHandler(APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, NbtrackError):
             self.set_status(http_status_for(exc))
-            body: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
-            if isinstance(exc, InvalidFilterError):
-                body["position"] = exc.position
-            self.finish(json.dumps(body))
+            self.finish(json.dumps(error_body(exc)))
             return
         if isinstance(exc, tornado.web.HTTPError):
             message = exc.log_message or exc.reason or self._reason
-            self.finish(json.dumps({"error": "HTTPError", "message": message}))
+            self.finish(json.dumps(error_body(None, status_code, message)))
             return
         super().write_error(status_code, **kwargs)
 

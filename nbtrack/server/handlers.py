@@ -121,7 +121,7 @@ class ArtifactListHandler(NbtrackHandler):
 
 
 def _artifact_file(client: Any, run_id: str, path: str) -> str:
-    """Local path of one artifact file; traversal -> ArtifactPathError (403)."""
+    """Local path of one artifact file; traversal -> ArtifactPathError (400, INVALID_PARAMETER_VALUE)."""
     run = client.get_run(resolve_run_id(client, run_id))
     target = ArtifactRepository(local_path_from_uri(run.info.artifact_uri)).resolve(path)
     if not target.is_file():

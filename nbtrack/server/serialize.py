@@ -4,6 +4,8 @@ Entities are frozen dataclasses, so ``dataclasses.asdict`` gives plain dicts. JS
 infinity, and ``JSON.parse`` in the browser rejects Python's ``NaN`` token, so every non-finite
 float is sent as :mod:`nbtrack._floats` spells it (``"NaN"``, ``"Infinity"``, ``"-Infinity"``;
 ``Number("NaN")`` turns it back). Finite numbers stay numbers.
+
+Errors travel in MLflow's shape (:func:`error_body`).
 """
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import json
 from typing import Any
 
 from .._floats import encode_float
+from ..errors import InvalidFilterError, NbtrackError, error_code_for_status
 
-__all__ = ["to_jsonable", "dumps"]
+__all__ = ["to_jsonable", "dumps", "error_body"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -34,3 +37,14 @@ def to_jsonable(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """JSON text of ``value`` (strict: no NaN tokens ever reach the browser)."""
     return json.dumps(to_jsonable(value), allow_nan=False)
+
+
+def error_body(exc: NbtrackError | None, status: int = 500, message: str = "") -> dict[str, Any]:
+    """MLflow's error JSON (``error_code``, ``message``) for ``exc``, plus ``error`` (the class
+    name) and a filter's ``position``; with no ``exc``, the code MLflow gives ``status``."""
+    if exc is None:
+        return {"error_code": error_code_for_status(status), "message": message, "error": "HTTPError"}
+    body: dict[str, Any] = {"error_code": exc.error_code, "message": exc.message, "error": type(exc).__name__}
+    if isinstance(exc, InvalidFilterError):
+        body["position"] = exc.position
+    return body
