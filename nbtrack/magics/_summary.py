@@ -10,12 +10,13 @@ from typing import Any
 
 from .._durations import format_duration, run_duration_ms
 from ..entities import Run
+from ..widgets.static import short_id, status_badge
 
 __all__ = ["SUMMARY_METRICS", "error_text", "metrics_text", "summary_bundle", "sweep_summary"]
 
 SUMMARY_METRICS = 8  # metrics shown in the end-of-cell summary
 
-_STATUS_COLOURS = {"FINISHED": "#2e7d32", "FAILED": "#c62828", "KILLED": "#ef6c00"}
+_LINE_STYLE = "font-family:monospace;font-size:12px;color:var(--jp-ui-font-color1)"
 
 
 def error_text(error: BaseException) -> str:
@@ -43,14 +44,12 @@ def summary_bundle(run: Run, experiment: str) -> dict[str, str]:
         f"nbtrack run {info.run_name!r} ({info.run_id}) in experiment {experiment!r}: "
         f"{info.status} in {duration}" + (f" | {shown}" if shown else "")
     )
-    colour = _STATUS_COLOURS.get(info.status)
     e = html.escape
     rows = "".join(f"<code>{e(k)}</code>={e(_fmt(v))} " for k, v in metrics)
     rich = (
-        '<div class="nbtrack-summary" style="font-family:monospace;font-size:12px">'
-        f"<b>{e(info.run_name)}</b> <span style=\"color:#777\">{e(info.run_id)}</span> · "
-        f"experiment <b>{e(experiment)}</b> · "
-        f"<span style=\"color:{colour or '#555'}\">{e(info.status)}</span> · "
+        f'<div class="nbtrack-summary" style="{_LINE_STYLE}">'
+        f"<b>{e(info.run_name)}</b> {short_id(info.run_id)} · "
+        f"experiment <b>{e(experiment)}</b> · {status_badge(info.status)} · "
         f"{e(duration)}" + (f"<br>{rows}" if rows else "")
         + (f" (+{more} more)" if more > 0 else "") + "</div>"
     )
@@ -101,11 +100,10 @@ def sweep_summary(parent: Run, experiment: str, results: Sequence[Any], best: An
     plain = (f"nbtrack sweep {info.run_name!r} ({info.run_id}) in experiment {experiment!r}: "
              f"{info.status} in {duration}, {ran}" + (f" | {best_text}" if best_text else ""))
     e = html.escape
-    colour = _STATUS_COLOURS.get(info.status, "#555")
     rich = (
-        '<div class="nbtrack-summary nbtrack-sweep-summary" style="font-family:monospace;font-size:12px">'
-        f"sweep <b>{e(info.run_name)}</b> <span style=\"color:#777\">{e(info.run_id)}</span> · "
-        f"experiment <b>{e(experiment)}</b> · <span style=\"color:{colour}\">{e(info.status)}</span>"
+        f'<div class="nbtrack-summary nbtrack-sweep-summary" style="{_LINE_STYLE}">'
+        f"sweep <b>{e(info.run_name)}</b> {short_id(info.run_id)} · "
+        f"experiment <b>{e(experiment)}</b> · {status_badge(info.status)}"
         f" · {e(duration)} · {e(ran)}" + (f"<br>{e(best_text)}" if best_text else "") + "</div>"
     )
     return {"text/plain": plain, "text/html": rich}

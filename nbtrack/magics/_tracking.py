@@ -33,6 +33,8 @@ from ._args import (
 )
 from ._cell import close_run, guarded, open_run, start_live
 from ._count import cell_number, compiled_as, running_cell_number
+from ._live_status import LiveStatus, can_update_in_place
+from ._summary import summary_bundle
 
 __all__ = ["TrackingMagics"]
 
@@ -48,6 +50,7 @@ class _Tracked:
     live_keys: list[str] | None
     outer: Any  # ExecutionResult of the cell holding the magic (None if called directly)
     capture: bool  # keep the end-of-run snapshot (requirements.txt, notebook.ipynb)
+    status: LiveStatus | None  # the line under the cell; None if it could not be shown
 
 
 _SELF = "get_ipython().magics_manager.registry['TrackingMagics']"
@@ -177,20 +180,39 @@ class TrackingMagics(Magics):
         # A body's nested run_cell has a result of its own: the number is the outermost cell's.
         count = self._outer_count if self._depth else cell_number(self.shell)
         run_id, parent_id = open_run(self.shell, req, cell, count)
+        status = guarded(lambda: self._start_status(run_id), "show the run's status line")
         live = start_live(run_id, req.live) if req.live is not None else None
         self._depth += 1
         self._outer_count = count
         # the ExecutionResult of this very cell, which the body's run_cell replaces
         return _Tracked(run_id, parent_id, count, live, req.live,
-                        self.shell.displayhook.exec_result, req.capture)
+                        self.shell.displayhook.exec_result, req.capture, status)
+
+    def _start_status(self, run_id: str) -> LiveStatus | None:
+        """The live line under the cell, where a front end updates it in place (else None:
+        a terminal just gets the summary)."""
+        if not can_update_in_place(self.shell):
+            return None
+        run = nbtrack.TrackingClient().get_run(run_id)
+        status = LiveStatus(run_id, run.info.run_name, run.info.start_time)
+        status.start()
+        return status
 
     def _finish(self, tracked: _Tracked, error: BaseException | None) -> None:
         self._depth -= 1
         if not self._depth:
             self._outer_count = None
         self.shell.displayhook.exec_result = outer = tracked.outer
-        close_run(tracked.run_id, tracked.parent_id, error, tracked.live, tracked.live_keys,
-                  self._snapshot(tracked.capture))
+        status = tracked.status
+        try:
+            run = close_run(tracked.run_id, tracked.parent_id, error, tracked.live, tracked.live_keys,
+                            self._snapshot(tracked.capture), summary=status is None)
+        finally:
+            if status is not None:
+                status.stop()
+        if status is not None:  # the status line settles into the summary
+            experiment = nbtrack.TrackingClient().get_experiment(run.info.experiment_id).name
+            status.finish(summary_bundle(run, experiment))
         if error is not None and outer is not None and outer.error_in_exec is None:
             # The traceback is already shown; failing the outer result makes the kernel reply
             # "error" so nbclient/nbconvert stop here as on a plain failing cell.

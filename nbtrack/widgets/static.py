@@ -17,6 +17,10 @@ from .._durations import format_duration  # one rule for every view (sidebar too
 
 __all__ = [
     "MARK_STYLES",
+    "STATUS_COLOURS",
+    "Markup",
+    "short_id",
+    "status_badge",
     "escape",
     "format_value",
     "format_timestamp",
@@ -39,6 +43,19 @@ MARK_STYLES: dict[str, str] = {
     "muted": "color:var(--jp-ui-font-color2);",
 }
 
+#: Colour of each run status, as a JupyterLab theme variable: shown as a bar beside the status
+#: text (the text itself keeps the theme's font colour, so it reads in every theme).
+STATUS_COLOURS: dict[str, str] = {
+    "RUNNING": "var(--jp-brand-color1)",
+    "SCHEDULED": "var(--jp-border-color1)",
+    "FINISHED": "var(--jp-success-color1)",
+    "FAILED": "var(--jp-error-color1)",
+    "KILLED": "var(--jp-warn-color1)",
+}
+SHORT_ID = 8
+#: Cells longer than this are cut with an ellipsis; the full text is in their title.
+_CUT_AT = 28
+
 _TABLE_STYLE = (
     "border-collapse:collapse;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;"
     "font-size:12px;margin:4px 0;"
@@ -46,7 +63,27 @@ _TABLE_STYLE = (
 _TH_STYLE = ("border-bottom:2px solid var(--jp-border-color1);padding:3px 8px;text-align:left;"
              "white-space:nowrap;")
 _TD_STYLE = ("border-bottom:1px solid var(--jp-border-color2);padding:3px 8px;text-align:left;"
-             "white-space:nowrap;")
+             "white-space:nowrap;color:var(--jp-ui-font-color1);")
+_CUT_STYLE = "max-width:16em;overflow:hidden;text-overflow:ellipsis;"
+
+
+class Markup(str):
+    """Text that is already HTML (built and escaped by the caller): tables insert it as is."""
+
+
+def short_id(run_id: str) -> Markup:
+    """The first 8 characters of a run id, the full id in the tooltip."""
+    full = escape(run_id)
+    return Markup(f'<span class="nbtrack-id" title="{full}" style="font-family:monospace;">'
+                  f"{escape(run_id[:SHORT_ID])}</span>")
+
+
+def status_badge(status: str, stale: bool = False) -> Markup:
+    """The status text with a bar in its theme colour (``(stale)`` appended for dead runs)."""
+    colour = STATUS_COLOURS["FAILED"] if stale else STATUS_COLOURS.get(status, "var(--jp-border-color1)")
+    text = f"{status} (stale)" if stale else status
+    return Markup(f'<span class="nbtrack-status nbtrack-status-{escape(status.lower())}" '
+                  f'style="box-shadow:inset 3px 0 0 {colour};padding-left:7px;">{escape(text)}</span>')
 
 
 def escape(value: Any) -> str:
@@ -90,7 +127,9 @@ def html_table(
 
     ``marks`` maps (row, column) to a :data:`MARK_STYLES` name, ``row_marks`` marks whole
     rows. Cells are formatted with :func:`format_value` and escaped, except in
-    ``raw_columns``, which hold markup the caller built itself (e.g. a sparkline SVG).
+    ``raw_columns`` and :class:`Markup` cells, which hold markup the caller built itself
+    (e.g. a sparkline SVG). Long text is cut with an ellipsis (full text in the title); a table
+    wider than its output scrolls inside it.
     """
     marks = marks or {}
     row_marks = row_marks or {}
@@ -100,7 +139,7 @@ def html_table(
     if caption:
         out.append(f'<caption style="text-align:left;font-weight:bold;">{escape(caption)}</caption>')
     out.append("<thead><tr>")
-    out.extend(f'<th style="{_TH_STYLE}">{escape(h)}</th>' for h in headers)
+    out.extend(f'<th style="{_TH_STYLE}" title="{escape(h)}">{escape(h)}</th>' for h in headers)
     out.append("</tr></thead><tbody>")
     for r, row in enumerate(rows):
         row_mark = row_marks.get(r)
@@ -110,7 +149,14 @@ def html_table(
             mark = marks.get((r, c)) or row_mark
             style = _TD_STYLE + (MARK_STYLES.get(mark, "") if mark else "")
             cls = f' class="nbtrack-{mark}"' if mark else ""
-            text = str(cell) if c in raw else escape(format_value(cell))
+            if c in raw or isinstance(cell, Markup):
+                text = str(cell)
+            else:
+                plain = format_value(cell)
+                text = escape(plain)
+                if len(plain) > _CUT_AT:  # cut, the whole text one hover away
+                    style += _CUT_STYLE
+                    cls += f' title="{text}"'
             out.append(f'<td{cls} style="{style}">{text}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")

@@ -58,11 +58,13 @@ def test_three_outcomes_leave_three_honest_runs(store_uri, client, tmp_path):
 
     for index in (2, 4, 6, 8):
         assert output_text(nb.cells[index]).strip() == "active after cell: None"
-    # the user sees the normal error output, then the summary
-    assert [o.output_type for o in nb.cells[3].outputs][:1] == ["error"]
-    assert nb.cells[3].outputs[0].ename == "ValueError"
-    assert nb.cells[5].outputs[0].ename == "KeyboardInterrupt"
-    summary = nb.cells[1].outputs[-1]
+    # the status line under the cell settled into the summary; the normal error output follows
+    for index, ename, status in ((3, "ValueError", "FAILED"), (5, "KeyboardInterrupt", "KILLED")):
+        kinds = [o.output_type for o in nb.cells[index].outputs]
+        assert kinds[0] == "display_data" and "error" in kinds
+        assert status in nb.cells[index].outputs[0].data["text/plain"]
+        assert nb.cells[index].outputs[kinds.index("error")].ename == ename
+    summary = nb.cells[1].outputs[0]
     assert "good" in summary.data["text/html"] and "FINISHED" in summary.data["text/plain"]
 
 
