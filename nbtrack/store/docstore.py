@@ -31,10 +31,8 @@ from .._identity import current_user, host_name
 from .._validation import now_ms
 from ..entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
 from ..errors import (
-    ExperimentAlreadyExistsError,
     ExperimentNotFoundError,
     NbtrackError,
-    ParamConflictError,
     RunNotFoundError,
     RunStateError,
     StoreCorruptedError,
@@ -43,7 +41,7 @@ from ..errors import (
     TagNotFoundError,
     describe_os_error,
 )
-from . import _codec, metric_docs, run_docs
+from . import _codec, metric_docs, rules, run_docs
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
@@ -123,7 +121,7 @@ class DocStore:
         def add(raw: dict[str, Any]) -> str:
             table = TinyDB(raw, storage=DictStorage).table("experiments")
             if table.contains(where("name") == name):
-                raise ExperimentAlreadyExistsError(f"Experiment {name!r} already exists")
+                raise rules.experiment_name_taken(name)
             known = max((d.doc_id for d in table.all()), default=-1) + 1
             exp_id = str(max(known, raw.get(_NEXT_ID, {}).get("1", {}).get("id", 0), floor or 0))
             table.insert(Document(self._new_experiment_doc(name, artifact_location, tags or {}, exp_id), doc_id=int(exp_id)))
@@ -179,7 +177,7 @@ class DocStore:
             fields: dict[str, Any] = {"last_update_time": now_ms()}
             if name is not None and name != doc["name"]:
                 if table.contains(where("name") == name):
-                    raise ExperimentAlreadyExistsError(f"Experiment {name!r} already exists")
+                    raise rules.experiment_name_taken(name)
                 fields["name"] = name
             if lifecycle_stage is not None:
                 fields["lifecycle_stage"] = lifecycle_stage
@@ -201,10 +199,7 @@ class DocStore:
         user_id: str = "",
     ) -> Run:
         exp = self.get_experiment(experiment_id)
-        if exp.lifecycle_stage != LifecycleStage.ACTIVE:
-            raise RunStateError(
-                f"Experiment {exp.name!r} (id {exp.experiment_id}) is deleted; restore it before starting runs"
-            )
+        rules.require_active_experiment(exp)
         doc = {
             "run_id": "",
             "run_name": run_name,
@@ -317,8 +312,7 @@ class DocStore:
         if run_id in self._active_runs:
             return
         doc = self._run_doc(run_id)
-        if doc["lifecycle_stage"] != LifecycleStage.ACTIVE:
-            raise RunStateError(f"Run {run_id} is deleted; restore it before logging to it")
+        rules.require_active_run(run_id, doc["lifecycle_stage"])
         self._active_runs.add(run_id)
 
     def log_batch(
@@ -331,13 +325,9 @@ class DocStore:
         if params or tags:
 
             def change(doc: dict[str, Any]) -> None:
-                if doc["lifecycle_stage"] != LifecycleStage.ACTIVE:
-                    raise RunStateError(f"Run {run_id} is deleted; restore it before logging to it")
-                for key, value in (params or {}).items():
-                    old = doc["params"].get(key)
-                    if old is not None and old != value:
-                        raise ParamConflictError(run_id, key, old, value)
-                    doc["params"][key] = value
+                rules.require_active_run(run_id, doc["lifecycle_stage"])
+                rules.require_same_params(run_id, doc["params"], params or {})
+                doc["params"].update(params or {})
                 doc["tags"].update(tags or {})
 
             if tags or not self._params_already_logged(run_id, params or {}):

@@ -17,17 +17,15 @@ from typing import Any, TypeVar
 from ...entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
 from ...errors import (
     AlreadyExistsError,
-    ExperimentAlreadyExistsError,
     ExperimentNotFoundError,
     InvalidParameterError,
     NotFoundError,
-    ParamConflictError,
     RunNotFoundError,
-    RunStateError,
     TagNotFoundError,
 )
 from ...search.paging import all_pages
-from ...store.history import MetricHistory
+from .. import rules
+from ..history import MetricHistory
 from . import _connection as conn
 from . import _convert
 from ._artifacts import RemoteArtifactRepository
@@ -79,7 +77,7 @@ class MlflowStore:
             return self._call(f"creating experiment {name!r}", self._client.create_experiment,
                               name, artifact_location, dict(tags or {}))
         except AlreadyExistsError:
-            raise ExperimentAlreadyExistsError(f"Experiment {name!r} already exists") from None
+            raise rules.experiment_name_taken(name) from None
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         try:
@@ -113,7 +111,7 @@ class MlflowStore:
         what = f"changing experiment {experiment_id}"
         if name is not None and name != current.name:
             if self.get_experiment_by_name(name) is not None:
-                raise ExperimentAlreadyExistsError(f"Experiment {name!r} already exists")
+                raise rules.experiment_name_taken(name)
             self._call(what, self._client.rename_experiment, experiment_id, name)
         for key, value in (tags or {}).items():  # before a delete: MLflow refuses tags on deleted experiments
             self._call(what, self._client.set_experiment_tag, experiment_id, key, value)
@@ -137,10 +135,7 @@ class MlflowStore:
     ) -> Run:
         self._raise_pending_error()
         exp = self.get_experiment(experiment_id)
-        if exp.lifecycle_stage != LifecycleStage.ACTIVE:
-            raise RunStateError(
-                f"Experiment {exp.name!r} (id {exp.experiment_id}) is deleted; restore it before starting runs"
-            )
+        rules.require_active_experiment(exp)
         all_tags = dict(tags or {})
         if user_id:
             all_tags.setdefault("mlflow.user", user_id)
@@ -191,8 +186,7 @@ class MlflowStore:
     def _check_writable(self, run_id: str) -> None:
         if run_id in self._writable:
             return
-        if self._get_mlflow_run(run_id).info.lifecycle_stage != LifecycleStage.ACTIVE:
-            raise RunStateError(f"Run {run_id} is deleted; restore it before logging to it")
+        rules.require_active_run(run_id, self._get_mlflow_run(run_id).info.lifecycle_stage)
         self._writable.add(run_id)
 
     def log_batch(
@@ -215,10 +209,7 @@ class MlflowStore:
 
     def _log_params(self, run_id: str, params: Mapping[str, str]) -> None:
         existing = self._get_mlflow_run(run_id).data.params
-        for key, value in params.items():
-            old = existing.get(key)
-            if old is not None and old != value:
-                raise ParamConflictError(run_id, key, old, value)
+        rules.require_same_params(run_id, existing, params)
         new = [(k, v) for k, v in params.items() if k not in existing]
         for start in range(0, len(new), MAX_PARAMS_PER_REQUEST):
             chunk = [self._param(k, v) for k, v in new[start:start + MAX_PARAMS_PER_REQUEST]]
