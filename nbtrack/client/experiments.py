@@ -16,6 +16,7 @@ from ..errors import (
 from ..search.paging import PagedList, page, query_hash
 from ..search.schemas import filter_experiments, sort_experiments, validate_experiment_order_by
 from ..store import DEFAULT_EXPERIMENT_ID
+from ..store.base import ServerSearch
 from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase
 from .checks import check_artifact_location, check_tags, check_view_type
 
@@ -116,6 +117,9 @@ class ExperimentsMixin(ClientBase):
         page_token : str, optional
             ``token`` of the previous page of the same search.
 
+        On an MLflow tracking server the server does the search when its grammar can express
+        the filter (no ``OR``, parentheses or ``IS NULL``); otherwise nbtrack filters.
+
         Returns
         -------
         PagedList of Experiment
@@ -129,6 +133,12 @@ class ExperimentsMixin(ClientBase):
         view_type = check_view_type(view_type, "view_type")
         max_results = v.validate_max_results(max_results)
         validate_experiment_order_by(order_by)
+        if isinstance(self._store, ServerSearch):
+            filter_experiments((), filter_string)  # refuses a bad filter before any request
+            found = self._store.search_experiments(view_type, max_results, filter_string or "",
+                                                   list(order_by or ()), page_token)
+            if found is not None:
+                return PagedList(*found)
         exps = filter_experiments(
             (e for e in self._store.list_experiments() if ViewType.matches(view_type, e.lifecycle_stage)),
             filter_string,

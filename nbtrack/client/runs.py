@@ -12,6 +12,7 @@ from ..errors import InvalidParameterError
 from ..search.paging import PagedList, page, query_hash
 from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
 from ..store._lru import ByteLRU
+from ..store.base import ServerSearch
 from ..store.history import MetricHistory
 from ._base import SEARCH_MAX_RESULTS_DEFAULT, ClientBase, with_stage
 from .checks import (
@@ -324,6 +325,10 @@ class RunsMixin(ClientBase):
         page_token : str, optional
             ``token`` of the previous page of the same search.
 
+        On an MLflow tracking server the server does the search when its grammar can express
+        the filter (no ``OR``, parentheses or ``IS NULL``); otherwise nbtrack filters the runs
+        it lists (see :mod:`nbtrack.store.mlflow._search`). The answer is the same.
+
         Returns
         -------
         PagedList of Run
@@ -341,6 +346,11 @@ class RunsMixin(ClientBase):
         max_results = v.validate_max_results(max_results)
         parse_filter(filter_string)
         validate_order_by(order_by)
+        if isinstance(self._store, ServerSearch) and not self._deleted_experiments(ids):
+            found = self._store.search_runs(ids, filter_string or "", run_view_type, max_results,
+                                            list(order_by or ()), page_token)
+            if found is not None:
+                return PagedList(*found)
         runs = self._search_sorted(ids, filter_string, run_view_type, order_by)
         qhash = query_hash("runs", sorted(set(ids)), filter_string or "", run_view_type, order_by)
         return page(runs, max_results, page_token, qhash)

@@ -115,3 +115,32 @@ class Store(Protocol):
 
     def update_registry(self, fn: Callable[[dict[str, Any]], T]) -> T:
         """Apply ``fn`` to the registry state under the store lock and persist it atomically."""
+
+
+@runtime_checkable
+class ServerSearch(Protocol):
+    """A store whose backend answers searches itself, one page per request (the MLflow-server store).
+
+    Each method returns ``(items, next_page_token)``, or None when the query needs nbtrack's own
+    engine (syntax the backend lacks); the client then filters the listed runs or experiments.
+    Arguments arrive validated; ``experiment_ids`` exist and none is deleted.
+    """
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str,
+        run_view_type: int,
+        max_results: int,
+        order_by: Sequence[str],
+        page_token: str | None,
+    ) -> tuple[list[Run], str | None] | None: ...
+
+    def search_experiments(
+        self,
+        view_type: int,
+        max_results: int,
+        filter_string: str,
+        order_by: Sequence[str],
+        page_token: str | None,
+    ) -> tuple[list[Experiment], str | None] | None: ...

@@ -27,7 +27,7 @@ from ...search.paging import all_pages
 from .. import rules
 from ..history import MetricHistory
 from . import _connection as conn
-from . import _convert
+from . import _convert, _search
 from ._artifacts import RemoteArtifactRepository
 from ._registry import RegistryMirror
 from ._shipper import MetricShipper, Point
@@ -244,6 +244,32 @@ class MlflowStore:
         pages = all_pages(functools.partial(self._call, "searching runs", self._client.search_runs, ids),
                           run_view_type=ViewType.ALL, max_results=_PAGE)
         return [_convert.run(r) for r in pages]
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str,
+        run_view_type: int,
+        max_results: int,
+        order_by: Sequence[str],
+        page_token: str | None,
+    ) -> tuple[list[Run], str | None] | None:
+        """One page found by the server, or None for a filter only nbtrack can apply (see :mod:`._search`)."""
+        self._flush_quietly()
+        return _search.search_runs(self._call, self._client, experiment_ids, filter_string, run_view_type,
+                                   max_results, order_by, page_token)
+
+    def search_experiments(
+        self,
+        view_type: int,
+        max_results: int,
+        filter_string: str,
+        order_by: Sequence[str],
+        page_token: str | None,
+    ) -> tuple[list[Experiment], str | None] | None:
+        """One page found by the server, or None for a filter only nbtrack can apply."""
+        return _search.search_experiments(self._call, self._client, view_type, max_results, filter_string,
+                                          order_by, page_token)
 
     def find_stale_runs(self, experiment_ids: Sequence[str] | None = None) -> list[str]:
         """Always empty: a server does not know whether a client's process is still alive."""
