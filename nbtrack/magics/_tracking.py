@@ -39,6 +39,18 @@ from ._summary import summary_bundle
 __all__ = ["TrackingMagics"]
 
 
+def _switch_store(uri: str) -> None:
+    """Point the fluent API at ``uri`` once the store there answers; on any failure keep the old one."""
+    from ..client import TrackingClient
+    from ..errors import NbtrackError
+
+    try:
+        TrackingClient(uri).search_experiments(max_results=1)
+    except NbtrackError as exc:
+        raise UsageError(f"{exc} (the tracking URI is unchanged)") from None
+    nbtrack.set_tracking_uri(uri)
+
+
 @dataclass
 class _Tracked:
     """A %%track_run body in progress."""
@@ -295,13 +307,35 @@ class TrackingMagics(Magics):
         call_verb(nbtrack.set_tags, pairs)
 
     @magic_arguments()
-    @argument("name", help="Experiment name (created if missing).")
+    @argument("name", nargs="?", default=None, help="Experiment name (created if missing).")
+    @argument("--uri", default=None, metavar="URI",
+              help="Store for the runs started next: a folder, tinydb:///path or an MLflow tracking "
+                   "server http(s)://host:port (credentials from MLFLOW_TRACKING_USERNAME/PASSWORD "
+                   "or MLFLOW_TRACKING_TOKEN).")
     @line_magic
     def track_experiment(self, line: str) -> None:
-        """Make NAME the experiment of the runs started next: ``%track_experiment mnist``."""
-        name = parse_args(self.track_experiment, line).name
-        exp = call_verb(nbtrack.set_experiment, name)
-        print(f"nbtrack: experiment {exp.name!r} (id {exp.experiment_id}) is active.")
+        """Make NAME the experiment of the runs started next, optionally in another store.
+
+        Examples::
+
+            %track_experiment mnist
+            %track_experiment mnist --uri http://mlflow.example.org:5000
+            %track_experiment --uri ./nbtrack-store
+
+        With ``--uri`` the store is reached first; if it does not answer, nothing changes.
+        Runs already started keep logging where they are.
+        """
+        args = parse_args(self.track_experiment, line)
+        if args.name is None and args.uri is None:
+            raise UsageError("%track_experiment needs an experiment NAME, --uri URI, or both")
+        if args.uri is not None:
+            _switch_store(args.uri)
+        if args.name is None:
+            print(f"nbtrack: runs started next go to {nbtrack.get_tracking_uri()}.")
+            return
+        exp = call_verb(nbtrack.set_experiment, args.name)
+        where = f" in {args.uri}" if args.uri is not None else ""
+        print(f"nbtrack: experiment {exp.name!r} (id {exp.experiment_id}){where} is active.")
 
     # -- shell events ------------------------------------------------------------------------
     def _read_earlier_parameters(self) -> None:

@@ -18,6 +18,9 @@ from ..errors import NbtrackError
 
 __all__ = ["PanelMagics"]
 
+_URI_HELP = ("Store to read instead of the current one: a folder, tinydb:///path or an MLflow "
+             "tracking server http(s)://host:port.")
+
 
 def _parse(magic: Any, line: str) -> Any:
     """Parse a magic line shell-style (quotes group words); bad input is a UsageError."""
@@ -28,19 +31,25 @@ def _parse(magic: Any, line: str) -> Any:
     return magic.parser.parse_args(words)
 
 
-def _resolved(refs: list[str]) -> list[str]:
-    """Full run ids of ids, unique id prefixes or run names (the one resolver's rule)."""
-    from .._run_ids import resolve_run_ids
+def _client(uri: str | None) -> Any:
+    """A client on ``uri`` (``--uri``), or on the current tracking URI when None."""
     from ..client import TrackingClient
 
-    return resolve_run_ids(TrackingClient(), refs)
+    try:
+        return TrackingClient(uri)
+    except NbtrackError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def _store_line() -> None:
+def _resolved(client: Any, refs: list[str]) -> list[str]:
+    """Full run ids of ids, unique id prefixes or run names (the one resolver's rule)."""
+    from .._run_ids import resolve_run_ids
+
+    return resolve_run_ids(client, refs)
+
+
+def _store_line(uri: str) -> None:
     """Which store a panel reads, so runs never seem to vanish into another one."""
-    from ..client import get_tracking_uri
-
-    uri = get_tracking_uri()
     where = uri[len("tinydb://"):] if uri.startswith("tinydb://") else uri
     display({"text/plain": f"nbtrack store: {where}",
              "text/html": f'<div class="nbtrack-store-path" style="font-size:11px">'
@@ -64,6 +73,7 @@ class PanelMagics(Magics):
     @argument("experiment", nargs="?", default=None,
               help="Experiment name or id (quote names with spaces); default: the newest one.")
     @argument("--page-size", type=int, default=50, help="Rows per page, 1 to 200 (default 50).")
+    @argument("--uri", default=None, help=_URI_HELP)
     @line_magic
     def nbtrack_browse(self, line: str = "") -> None:
         """Browse the runs of an experiment: filter, sort, page, select and compare.
@@ -72,15 +82,18 @@ class PanelMagics(Magics):
 
             %nbtrack_browse
             %nbtrack_browse "my experiment" --page-size 100
+            %nbtrack_browse --uri http://mlflow.example.org:5000
         """
         args = _parse(self.nbtrack_browse, line)
         from ..widgets import ExperimentBrowser
 
-        _store_line()
-        _show(lambda: ExperimentBrowser(experiment=args.experiment, page_size=args.page_size))
+        client = _client(args.uri)
+        _store_line(client.tracking_uri)
+        _show(lambda: ExperimentBrowser(client, experiment=args.experiment, page_size=args.page_size))
 
     @magic_arguments()
     @argument("run_ids", nargs="*", help="Two or more runs: ids, unique id prefixes (6+ characters) or names.")
+    @argument("--uri", default=None, help=_URI_HELP)
     @line_magic
     def nbtrack_compare(self, line: str = "") -> None:
         """Compare runs side by side: params, latest metrics, histories, parallel coordinates.
@@ -96,11 +109,13 @@ class PanelMagics(Magics):
                              "%nbtrack_compare RUN_ID_1 RUN_ID_2")
         from ..widgets import RunComparison
 
-        _show(lambda: RunComparison(_resolved(args.run_ids)))
+        client = _client(args.uri)
+        _show(lambda: RunComparison(_resolved(client, args.run_ids), client=client))
 
     @magic_arguments()
     @argument("model", nargs="?", default=None,
               help="Registered model name (quote names with spaces); default: the first one.")
+    @argument("--uri", default=None, help=_URI_HELP)
     @line_magic
     def nbtrack_registry(self, line: str = "") -> None:
         """Show registered models: versions, stages, aliases, audit trail and promotion buttons.
@@ -112,4 +127,5 @@ class PanelMagics(Magics):
         args = _parse(self.nbtrack_registry, line)
         from ..widgets import RegistryPanel
 
-        _show(lambda: RegistryPanel(model=args.model))
+        client = _client(args.uri)
+        _show(lambda: RegistryPanel(client, model=args.model))
