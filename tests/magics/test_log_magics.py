@@ -145,7 +145,7 @@ def test_track_experiment_twice_reuses_it(ip, client):
     assert [e.name for e in client.search_experiments()].count("same") == 1
 
 
-@pytest.mark.parametrize("line, message", [("", "the following arguments are required: name"),
+@pytest.mark.parametrize("line, message", [("", "needs an experiment NAME, --uri URI, or both"),
                                            ("a b", "unrecognized arguments: b"),
                                            ("' '", "must not be empty")])
 def test_track_experiment_bad_input(ip, line, message):
