@@ -60,7 +60,7 @@ def test_track_experiment_uri_alone_and_a_dead_server_changes_nothing(ip, mlflow
     before = nbtrack.get_tracking_uri()
     monkeypatch.setenv("NBTRACK_MLFLOW_TIMEOUT", "5")
     dead = f"http://127.0.0.1:{_closed_port()}"
-    with pytest.raises(UsageError, match=rf"127\.0\.0\.1:\d+.*tracking URI is unchanged"):
+    with pytest.raises(UsageError, match=r"127\.0\.0\.1:\d+.*tracking URI is unchanged"):
         ip.run_line_magic("track_experiment", f"x --uri {dead}")
     assert nbtrack.get_tracking_uri() == before
     with pytest.raises(UsageError, match="NAME, --uri URI, or both"):
