@@ -36,7 +36,7 @@ from .system_metrics import (
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("sklearn", "tracking", "pyfunc", "models")
+_LAZY_SUBMODULES = ("sklearn", "xgboost", "lightgbm", "tracking", "pyfunc", "models")
 # Sweep helpers load on first use (their module costs a few ms that `import nbtrack` need not pay).
 _LAZY_NAMES = {
     "loguniform": "sweep", "report": "sweep", "uniform": "sweep", "autolog": "autologging", "Image": "media",

@@ -1,14 +1,15 @@
 """``nbtrack.autolog()``: turn on automatic logging for every supported library that is installed.
 
-scikit-learn (:mod:`.sklearn`) is supported, following ``mlflow.sklearn.autolog``'s names so
-runs read the same in both tools. (XGBoost and LightGBM callbacks are not written yet.)
+scikit-learn (:mod:`.sklearn`), XGBoost (:mod:`.xgboost`) and LightGBM (:mod:`.lightgbm`) are
+supported, each following MLflow's autolog of the same name so runs read the same in both tools.
 """
 from __future__ import annotations
 
 import importlib.util
+import sys
 from typing import Any
 
-__all__ = ["autolog"]
+__all__ = ["autolog", "is_enabled"]
 
 
 def autolog(
@@ -41,6 +42,25 @@ def autolog(
             log_model_signatures=log_model_signatures, disable=disable, silent=silent,
             **mlflow_options,
         )
+    for name in _BOOSTING:
+        loaded = f"{__name__}.{name}" in sys.modules
+        if (loaded or not disable) and importlib.util.find_spec(name) is not None:
+            module = importlib.import_module(f"{__name__}.{name}")
+            module.autolog(
+                log_models=log_models, log_input_examples=log_input_examples,
+                log_model_signatures=log_model_signatures, disable=disable, silent=silent,
+            )
+
+
+_BOOSTING = ("xgboost", "lightgbm")
+
+
+def is_enabled() -> bool:
+    """Whether any integration is switched on."""
+    return any(
+        getattr(sys.modules.get(f"{__name__}.{name}"), "is_enabled", lambda: False)()
+        for name in ("sklearn", *_BOOSTING)
+    )
 
 
 # -- one run's scope (``%%track_run --autolog``) --------------------------------------------
@@ -49,9 +69,7 @@ _scoped: dict[str, bool] = {}  # run id -> was autologging already on before the
 
 def enter_scope(run_id: str) -> None:
     """Autolog during one run only (the magics call this as the run opens)."""
-    from . import sklearn
-
-    _scoped[run_id] = sklearn.is_enabled()
+    _scoped[run_id] = is_enabled()
     if not _scoped[run_id]:
         autolog()
 

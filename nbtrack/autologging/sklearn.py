@@ -30,6 +30,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from ._common import in_library_session
+
 __all__ = ["autolog", "is_enabled"]
 
 log = logging.getLogger(__name__)
@@ -129,7 +131,7 @@ def _warn(what: str, exc: BaseException) -> None:
 def _wrap_fit(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(_local, "busy", False):
+        if getattr(_local, "busy", False) or in_library_session():
             return original(self, *args, **kwargs)
         _local.busy = True
         try:
