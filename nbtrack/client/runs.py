@@ -9,8 +9,8 @@ from .. import _validation as v
 from .._identity import current_user
 from ..entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, ViewType
 from ..errors import InvalidParameterError
-from ..search.paging import PagedList, page, query_hash
-from ..search.schemas import filter_runs, parse_filter, sort_runs, validate_order_by
+from ..search.paging import PagedList, page, page_bounds, query_hash
+from ..search.schemas import parse_filter, run_fields_read, sort_runs, validate_order_by
 from ..store._lru import ByteLRU
 from ..store.base import ServerSearch
 from ..store.history import MetricHistory
@@ -351,14 +351,26 @@ class RunsMixin(ClientBase):
                                             list(order_by or ()), page_token)
             if found is not None:
                 return PagedList(*found)
-        runs = self._search_sorted(ids, filter_string, run_view_type, order_by)
+        rows = self._search_sorted(ids, filter_string, run_view_type, order_by)
         qhash = query_hash("runs", sorted(set(ids)), filter_string or "", run_view_type, order_by)
-        return page(runs, max_results, page_token, qhash)
+        start, end, token = page_bounds(len(rows), max_results, page_token, qhash)
+        return PagedList(self._page_runs(rows, start, end), token)
+
+    def _page_runs(self, rows: list[Any], start: int, end: int) -> list[Run]:
+        """The runs of ``rows[start:end]``, built once: the memoised answer keeps them."""
+        todo = [i for i in range(start, min(end, len(rows))) if not isinstance(rows[i], Run)]
+        if todo:
+            deleted = self._deleted_experiments(sorted({rows[i].info.experiment_id for i in todo}))
+            runs_of_rows = self._store.runs_of_rows  # type: ignore[attr-defined]  # rows come only from stores that have it
+            for i, run in zip(todo, runs_of_rows([rows[i] for i in todo])):
+                rows[i] = with_stage(run, LifecycleStage.DELETED) if run.info.experiment_id in deleted else run
+        return rows[start:end]
 
     def _search_sorted(
         self, ids: list[str], filter_string: str, run_view_type: int, order_by: Sequence[str] | None
-    ) -> list[Run]:
-        """Every matching run in order; reused until any run or experiment of the store changes."""
+    ) -> list[Any]:
+        """Every matching run in order, as runs or as the store's light rows standing for them
+        (``search_rows``); reused until any run or experiment of the store changes."""
         key = (self._store.uri, tuple(sorted(set(ids))), filter_string or "", run_view_type, tuple(order_by or ()))
         # Stores with a cheap change marker (the file and memory stores) let an answer be reused.
         versioned = getattr(self._store, "runs_version", None)
@@ -367,17 +379,22 @@ class RunsMixin(ClientBase):
         if hit is not None and hit[0] == version:
             return hit[1]
         deleted = self._deleted_experiments(ids)
-        runs = filter_runs(
-            (
+        test = parse_filter(filter_string).test
+        rows_of = getattr(self._store, "search_rows", None)
+        if rows_of is None:
+            runs = [
                 with_stage(r, LifecycleStage.DELETED) if r.info.experiment_id in deleted else r
                 for r in self._store.list_runs(ids)
-                if ViewType.matches(
-                    run_view_type,
-                    LifecycleStage.DELETED if r.info.experiment_id in deleted else r.info.lifecycle_stage,
-                )
-            ),
-            filter_string,
-        )
+            ]
+            runs = [r for r in runs if ViewType.matches(run_view_type, r.info.lifecycle_stage) and test(r)]
+        else:
+
+            def keep(row: Any) -> bool:
+                if row.info["experiment_id"] in deleted:
+                    row.info["lifecycle_stage"] = LifecycleStage.DELETED  # a row's info is its own dict
+                return ViewType.matches(run_view_type, row.info["lifecycle_stage"]) and test(row)
+
+            runs = rows_of(ids, run_fields_read(filter_string, order_by), keep)
         runs = sort_runs(runs, order_by)
         if version is not None:
             _search_memo.put(key, (version, runs), _RUN_BYTES * len(runs) + 1000)

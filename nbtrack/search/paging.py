@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ..errors import InvalidParameterError
 
-__all__ = ["PagedList", "query_hash", "page", "all_pages"]
+__all__ = ["PagedList", "query_hash", "page", "page_bounds", "all_pages"]
 
 T = TypeVar("T")
 
@@ -100,7 +100,12 @@ def _decode(token: str, qhash: str) -> int:
 
 def page(items: Sequence[T], max_results: int, page_token: str | None, qhash: str) -> PagedList:
     """Slice one page out of the full ordered result ``items``."""
+    start, end, token = page_bounds(len(items), max_results, page_token, qhash)
+    return PagedList(items[start:end], token)
+
+
+def page_bounds(count: int, max_results: int, page_token: str | None, qhash: str) -> tuple[int, int, str | None]:
+    """Start and end offsets of one page of ``count`` ordered items, and the next page's token."""
     start = 0 if page_token in (None, "") else _decode(page_token, qhash)
     end = start + max_results
-    token = _encode(end, qhash) if end < len(items) else None
-    return PagedList(items[start:end], token)
+    return start, end, _encode(end, qhash) if end < count else None

@@ -27,7 +27,16 @@ from typing import Any, TypeVar
 
 from nbtrack.entities import Experiment, Run
 from nbtrack.errors import InvalidFilterError
-from nbtrack.search.grammar import Expr, Field, Schema, parse_expression, parse_order_clause
+from nbtrack.search.grammar import (
+    And,
+    Comparison,
+    Expr,
+    Field,
+    Or,
+    Schema,
+    parse_expression,
+    parse_order_clause,
+)
 
 __all__ = [
     "Expr",
@@ -43,6 +52,7 @@ __all__ = [
     "filter_model_versions",
     "sort_model_versions",
     "RUN_NAME_TAG",
+    "run_fields_read",
 ]
 
 T = TypeVar("T")
@@ -252,6 +262,23 @@ def parse_filter(text: str) -> Expr:
     Parsed filters are cached, so repeating a search does not re-parse.
     """
     return _parse_cached(_check_filter_type(text), _RUNS)
+
+
+def run_fields_read(filter_string: str | None, order_by: Sequence[str] | None) -> tuple[tuple[str, str], ...]:
+    """The (entity, key) pairs a run filter and ordering read, e.g. ``(("metric", "acc"),)``:
+    what a store must load of each run to apply them (attributes by canonical name)."""
+    found: list[tuple[str, str]] = []
+
+    def walk(expr: Expr) -> None:
+        if isinstance(expr, Comparison):
+            found.append((expr.field.entity, expr.field.key))
+        elif isinstance(expr, (And, Or)):
+            for term in expr.terms:
+                walk(term)
+
+    walk(parse_filter(filter_string or ""))
+    found.extend((fld.entity, fld.key) for fld, _ in _parse_order_by(order_by, _RUNS))
+    return tuple(dict.fromkeys(found))
 
 
 def validate_order_by(order_by: Sequence[str] | None) -> None:

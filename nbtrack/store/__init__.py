@@ -15,6 +15,7 @@ import weakref
 from pathlib import Path
 
 from ..errors import NbtrackError
+from . import run_index
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, Store
 from .discovery import (
     ENV_URI,
@@ -55,7 +56,8 @@ class TinyDBStore(DocStore):
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         root = Path(root).resolve()
-        super().__init__(FileDocuments(root), f"tinydb://{root}", root / "artifacts")
+        docs = FileDocuments(root, sidecars={"runs/": run_index.encode})
+        super().__init__(docs, f"tinydb://{root}", root / "artifacts")
         self.root = root
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import uuid
 import weakref
@@ -41,7 +42,7 @@ from ..errors import (
     TagNotFoundError,
     describe_os_error,
 )
-from . import _codec, metric_docs, rules, run_docs
+from . import _codec, metric_docs, rules, run_docs, run_index
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
@@ -386,6 +387,33 @@ class DocStore:
         for name in self._docs.names("runs/"):
             out.extend(r for r in self._shard_runs(name) if r.info.experiment_id in wanted)
         return out
+
+    def search_rows(
+        self, experiment_ids: Sequence[str], fields: Sequence[tuple[str, str]], keep: Callable[[Any], bool]
+    ) -> list[Any]:
+        """Light stand-ins for the runs of these experiments that ``keep`` accepts, holding only
+        ``fields`` (see :mod:`.run_index`); ``runs_of_rows`` turns some of them into runs."""
+        self._flush_quietly()
+        wanted = {str(e) for e in experiment_ids}
+        fields = tuple(fields)
+        out: list[Any] = []
+        collecting = gc.isenabled()
+        gc.disable()  # the scan allocates ~10 containers a run: full collections over them cost more than the scan
+        try:
+            for name in self._docs.names("runs/"):
+                with self._decoding(name):
+                    out.extend(run_index.shard_rows(self._docs, name, fields, keep, wanted))
+        finally:
+            if collecting:
+                gc.enable()
+        return out
+
+    def runs_of_rows(self, rows: Sequence[Any]) -> list[Run]:
+        """The ``Run`` of each row returned by ``search_rows``."""
+        read = getattr(self._docs, "read_sidecar", lambda name: None)
+        return run_index.runs_from_lines(
+            list(rows), read, lambda name: self._docs.read(name).get("runs", {}).values(), self._decoding
+        )
 
     def runs_version(self) -> Any:
         """Changes whenever any run or experiment does (a search may reuse its answer until then)."""

@@ -12,7 +12,7 @@ import os
 import secrets
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -28,6 +28,9 @@ from ._lru import ByteLRU
 T = TypeVar("T")
 
 _TMP_SUFFIX = ".tmp"
+#: Builds a document's sidecar (a derived file such as run_index's ``.cols``) from the document
+#: and the (inode, mtime_ns, size) of the file just written; None writes none.
+Sidecar = Callable[[dict[str, Any], tuple[int, int, int]], "bytes | None"]
 #: Budget of the parsed-document cache, in bytes of the files held (parsed JSON is ~3x that).
 CACHE_FILE_BYTES = int(os.environ.get("NBTRACK_DOC_CACHE_MB", "8")) * 2**20
 #: Documents whose single-entry changes go to an append-only journal (see ``_journal``).
@@ -133,8 +136,11 @@ class FileDocuments:
     touches.
     """
 
-    def __init__(self, root: str | os.PathLike[str], cache_bytes: int = CACHE_FILE_BYTES) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], cache_bytes: int = CACHE_FILE_BYTES, sidecars: Mapping[str, Sidecar] | None = None
+    ) -> None:
         self.root = Path(root)
+        self._sidecars = dict(sidecars or {})
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / ".locks").mkdir(exist_ok=True)
         self._cache: ByteLRU[str, tuple[Any, dict[str, Any]]] = ByteLRU(cache_bytes)
@@ -265,6 +271,7 @@ class FileDocuments:
         if outer:
             for folder in unsynced or {path.parent}:
                 _fsync_dir(folder)
+        self._write_sidecar(name, data, sig)
         journal = self._journal(name)
         if journal is not None:
             with contextlib.suppress(FileNotFoundError):
@@ -318,6 +325,63 @@ class FileDocuments:
                 raise
             raise StoreWriteError(str(path), describe_os_error(exc)) from exc
         self._cache.pop(name)
+
+    # -- sidecars: derived files a reader trusts only while they match the document ------
+    def _sidecar_path(self, name: str) -> str:
+        return f"{self._root_str}/{name}.cols"
+
+    def _write_sidecar(self, name: str, data: dict[str, Any], sig: tuple[int, int, int]) -> None:
+        """Write ``name``'s sidecar (atomic, not fsynced: it is rebuilt if lost); best effort."""
+        encoder = next((fn for prefix, fn in self._sidecars.items() if name.startswith(prefix)), None)
+        if encoder is None:
+            return
+        path = Path(self._sidecar_path(name))
+        try:
+            payload = encoder(data, sig)
+            if payload is None:
+                path.unlink(missing_ok=True)
+                return
+            tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}"
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(payload)
+                os.replace(tmp, path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass  # a reader without it reads the document itself
+
+    def read_with_sidecar(self, name: str) -> tuple[list[list[Any]], tuple[int, int, int] | None, bytes | None]:
+        """The journal's complete records, then the document file's signature and the sidecar's
+        bytes (read in that order: see ``_journal``); (records, None, None) when it is missing."""
+        journal = self._journal(name)
+        records = read_journal(journal)[0] if journal is not None else []
+        try:
+            st = os.stat(f"{self._root_str}/{name}.json")
+        except FileNotFoundError:
+            return records, None, None
+        try:
+            with open(self._sidecar_path(name), "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            raw = None
+        return records, (st.st_ino, st.st_mtime_ns, st.st_size), raw
+
+    def read_sidecar(self, name: str) -> bytes | None:
+        try:
+            with open(self._sidecar_path(name), "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    def read_base(self, name: str) -> tuple[dict[str, Any] | None, tuple[int, int, int]]:
+        """The document file alone (no journal), parsed afresh, and its signature; writes its
+        sidecar if it has none that matches (so the next reader need not parse it)."""
+        data, sig = self._parse(self.path(name))
+        if data is not None:
+            self._write_sidecar(name, data, sig)
+        return data, sig
 
     def compact(self, name: str) -> None:
         journal = self._journal(name)
