@@ -11,7 +11,8 @@ On the outermost ``fit`` (``fit_transform``, ``fit_predict``) of any estimator:
   ``training_f1_score`` (weighted), ``training_log_loss`` and ``training_roc_auc`` (with
   ``predict_proba``); for regressors ``training_mean_squared_error``,
   ``training_root_mean_squared_error``, ``training_mean_absolute_error``, ``training_r2_score``;
-- artifacts ``estimator.html``, ``model`` (with its signature) and, for a search,
+- artifacts ``estimator.html``, ``model`` (with its signature), a classifier's training plots
+  (:mod:`.sklearn_plots`, with matplotlib) and, for a search,
   ``cv_results.csv``, ``best_cv_score``, and one child run per candidate (the best
   ``max_tuning_runs`` by rank) holding its params and cv-result metrics;
 - afterwards ``estimator.score(X, y)`` logs ``<Class>_score_<X's variable name>`` into the run
@@ -191,6 +192,8 @@ def _log_fit(client: Any, run_id: str, est: Any, X: Any, y: Any, sample_weight: 
         tags=[RunTag(k, v) for k, v in tags.items()],
     )
     _log_artifacts(client, run_id, est, X)
+    if y is not None:
+        _log_plots(client, run_id, est, X, y, sample_weight)
     if search and hasattr(est, "cv_results_"):
         _log_search(client, run_id, est)
 
@@ -273,6 +276,28 @@ def _log_artifacts(client: Any, run_id: str, est: Any, X: Any) -> None:
         client.log_model(run_id, est, "model", input_example=example, signature=signature, flavor="sklearn")
     except Exception as exc:  # noqa: BLE001
         _warn("log the model", exc)
+
+
+def _log_plots(client: Any, run_id: str, est: Any, X: Any, y: Any, sample_weight: Any) -> None:
+    """MLflow's training plots of a classifier (PNG, when matplotlib is installed)."""
+    from sklearn.base import is_classifier
+
+    from ._common import guarded
+    from .sklearn_plots import classifier_plots
+
+    if not is_classifier(est):
+        return
+    plots = guarded("compute the training plots", lambda: classifier_plots(est, X, y, sample_weight),
+                    bool(_config.get("silent"))) or {}
+    for name, draw in plots.items():
+        guarded(f"log {name}", functools.partial(_log_drawn, client, run_id, draw, name),
+                bool(_config.get("silent")))
+
+
+def _log_drawn(client: Any, run_id: str, draw: Callable[[], bytes], name: str) -> None:
+    from ._common import log_bytes
+
+    log_bytes(client, run_id, draw(), name)
 
 
 def _log_search(client: Any, parent_id: str, search: Any) -> None:

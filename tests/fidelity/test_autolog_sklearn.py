@@ -153,3 +153,38 @@ def test_disable_removes_the_patches(client):
     with nbtrack.start_run() as run:
         LogisticRegression(max_iter=200).fit(X, y)
     assert client.get_run(run.info.run_id).data.params == {}
+
+
+# Artifact files MLflow 3.17.2's sklearn autolog logged for the same fits (matplotlib installed),
+# recorded with the key sets above; nbtrack adds ``model`` (MLflow logs a LoggedModel instead).
+MLFLOW_PLOTS = {
+    "binary": ["estimator.html", "training_confusion_matrix.png", "training_precision_recall_curve.png", "training_roc_curve.png"],
+    "multiclass": ["estimator.html", "training_confusion_matrix.png"],
+    "binary_no_proba": ["estimator.html", "training_confusion_matrix.png", "training_precision_recall_curve.png", "training_roc_curve.png"],
+    "regressor": ["estimator.html"],
+    "grid": ["cv_results.csv", "estimator.html", "training_confusion_matrix.png", "training_precision_recall_curve.png", "training_roc_curve.png"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(MLFLOW_PLOTS))
+def test_training_plots_are_mlflows(autologged, case):
+    pytest.importorskip("matplotlib")
+    from sklearn.svm import LinearSVC
+
+    Xb, yb = load_breast_cancer(return_X_y=True)
+    fits = {
+        "binary": lambda: LogisticRegression(max_iter=3000).fit(Xb, yb),
+        "multiclass": lambda: LogisticRegression(max_iter=200).fit(*load_iris(return_X_y=True)),
+        "binary_no_proba": lambda: LinearSVC().fit(Xb, yb),
+        "regressor": lambda: LinearRegression().fit(*load_diabetes(return_X_y=True)),
+        "grid": lambda: GridSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [2, 3]}, cv=3).fit(Xb, yb),
+    }
+    with nbtrack.start_run() as run:
+        fits[case]()
+    files = sorted(f.path for f in autologged.list_artifacts(run.info.run_id) if f.path != "model")
+    assert files == MLFLOW_PLOTS[case]
+    for name in files:
+        if name.endswith(".png"):
+            data = open(autologged.download_artifacts(run.info.run_id, name), "rb").read()
+            assert data.startswith(b"\x89PNG")
+
