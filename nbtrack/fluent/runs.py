@@ -92,6 +92,8 @@ class ActiveRun:
         self._run_id = run.info.run_id
         self._info = run.info
         self._client = client
+        #: ``log_metric``'s path into the store's buffer for this run (see ``metric_appender``).
+        self.append_metric = client.metric_appender(self._run_id)
 
     @property
     def run_id(self) -> str:
@@ -356,18 +358,18 @@ def require_active_run(what: str) -> ActiveRun:
 def log_metric(key: str, value: float, step: int | None = None, timestamp: int | None = None) -> None:
     """Log a metric point to the active run (see ``TrackingClient.log_metric``)."""
     try:
-        active = _run_stack[-1]
+        append = _run_stack[-1].append_metric
     except IndexError:
         raise NoActiveRunError(f"log metric {key!r}") from None
-    active.client.append_metric(active.run_id, key, value, step, timestamp)
+    append(key, value, step, timestamp)
 
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None) -> None:
     """Log several metrics at one step and time."""
     active = require_active_run("log metrics")
-    if not isinstance(metrics, Mapping):
+    if type(metrics) is not dict and not isinstance(metrics, Mapping):
         raise InvalidParameterError(f"metrics must be a dict of name -> number, got {metrics!r}")
-    active.client.append_metrics(active.run_id, metrics, step, timestamp)
+    active.append_metric.many(metrics, step, timestamp)
 
 
 def log_param(key: str, value: Any) -> Any:

@@ -1,9 +1,12 @@
 """In-memory metric buffer drained by a background thread, exactly once.
 
-The logging hot path appends a point tuple to its (run, key) list and takes no lock. A daemon thread takes what is buffered at most ``FLUSH_INTERVAL_S``
-after the first point arrives and hands each run's points to the writer as one *batch* carrying a
-sequence number. The writer records the last sequence number it committed with the history, so a
-batch whose write failed halfway is retried with the *same* number and never appended twice.
+Points wait as typed columns: per run, key and logging thread a :class:`Series` of three arrays
+(``array('q')`` steps, ``array('d')`` values, ``array('q')`` ms timestamps), 24 bytes a point
+and no Python object per point. A daemon thread takes what is buffered at most
+``FLUSH_INTERVAL_S`` after the first point arrives and hands each run's points to the writer as
+one *batch* carrying a sequence number. The writer records the last sequence number it committed
+with the history, so a batch whose write failed halfway is retried with the *same* number and
+never appended twice.
 
 Rules:
 
@@ -11,10 +14,20 @@ Rules:
   newer points of that run wait in the buffer behind it. Other runs are flushed as usual.
 - The failure is raised (``StoreWriteError`` or the store's own error) once: at the next
   ``add`` for that run, or by ``flush``. The points stay in memory until a write succeeds.
-- When more than ``BACKLOG_POINTS`` points are waiting, the logging thread flushes itself (and so
-  waits for a flush under way): a SIGKILL loses at most the last ~0.5 s of points at any rate.
+- When more than about ``BACKLOG_POINTS`` points of a run are waiting, the logging thread
+  flushes itself (and so waits for a flush under way): a SIGKILL loses at most the last ~0.5 s
+  of points at any rate.
 - After ``fork`` the child starts empty with fresh locks and no flusher (``reset_after_fork``);
   the parent keeps and writes the points logged before the fork.
+
+Why appends take no lock. A series is appended to by one thread only, the one that created it
+(its ``owner``); another thread logging the same key gets a series of its own. Its three
+``array.append`` calls are therefore never interleaved with another writer's. The flusher
+takes ``n = len(timestamps)`` first: timestamps are appended last, so every column holds at
+least ``n`` complete points; it copies the first ``n`` items of each column and deletes them
+(each slice copy and each slice deletion is one C call, atomic under the GIL), and a point
+appended meanwhile stays, whole, for the next take. Free-threaded builds (no GIL) would need a
+lock here.
 """
 from __future__ import annotations
 
@@ -27,20 +40,21 @@ import uuid
 import weakref
 from array import array
 from collections.abc import Callable
-from operator import itemgetter
+from threading import get_ident
+from time import time as _time
+from typing import Any
 
 from ..errors import NbtrackError
 
 #: The flusher takes buffered points this long after the first one arrives, and then at most
 #: this often (take to take), so with the backlog bound below a point is durable within ~0.5 s.
 FLUSH_INTERVAL_S = 0.2
-#: Above this many waiting points the logging thread helps flush (bounds each write's size).
+#: Above this many waiting points of a run the logging thread helps flush (bounds each write).
 BACKLOG_POINTS = 10_000
 
 log = logging.getLogger("nbtrack.store")
 
-
-_STEP, _VALUE, _TIMESTAMP = itemgetter(0), itemgetter(1), itemgetter(2)
+_I64_MIN, _I64_END = -(2**63), 2**63
 
 
 class Columns:
@@ -48,40 +62,76 @@ class Columns:
 
     __slots__ = ("steps", "values", "timestamps")
 
-    def __init__(self, points: list[tuple[int, float, int]]) -> None:
-        self.steps = array("q", map(_STEP, points))
-        self.values = array("d", map(_VALUE, points))
-        self.timestamps = array("q", map(_TIMESTAMP, points))
+    def __init__(self, steps: array, values: array, timestamps: array) -> None:
+        self.steps, self.values, self.timestamps = steps, values, timestamps
 
     def __len__(self) -> int:
         return len(self.timestamps)
 
-
-def _take(points: list[tuple[int, float, int]]) -> Columns | None:
-    """Move the buffered points out (a point appended meanwhile stays for the next take)."""
-    n = len(points)
-    if not n:
-        return None
-    taken = points[:n]
-    del points[:n]
-    return Columns(taken)
+    def extend(self, other: Columns) -> None:
+        self.steps += other.steps
+        self.values += other.values
+        self.timestamps += other.timestamps
 
 
-#: Buffered points of one run: key -> [(step, value, timestamp), ...] in logging order.
-Pending = dict[str, list[tuple[int, float, int]]]
+class Series:
+    """Waiting points of one (run, key) logged by one thread: three typed columns.
+
+    ``limit`` is this series' share of the run's backlog bound; above it the logging thread
+    flushes. The bound ``append`` methods are kept so the hot path makes no attribute chains.
+    """
+
+    __slots__ = ("steps", "values", "timestamps", "add_step", "add_value", "add_time", "owner", "limit")
+
+    def __init__(self, owner: int) -> None:
+        self.steps, self.values, self.timestamps = array("q"), array("d"), array("q")
+        self.add_step, self.add_value, self.add_time = self.steps.append, self.values.append, self.timestamps.append
+        self.owner = owner
+        self.limit = BACKLOG_POINTS
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    def take(self) -> Columns | None:
+        """Move the complete points out (see the module docstring: why this needs no lock)."""
+        n = len(self.timestamps)
+        if not n:
+            return None
+        taken = Columns(self.steps[:n], self.values[:n], self.timestamps[:n])
+        del self.steps[:n]
+        del self.values[:n]
+        del self.timestamps[:n]
+        return taken
+
+
+class _Run:
+    """One run's waiting points: every series per key, and the owner's series for the fast path.
+
+    ``fast`` is shared with the run's appenders; clearing it sends them to their slow path, which
+    is how the buffer makes them notice a failure, a fork or the run's end.
+    """
+
+    __slots__ = ("series", "fast")
+
+    def __init__(self) -> None:
+        self.series: dict[str, list[Series]] = {}
+        self.fast: dict[str, Series] = {}
+
+    def waiting(self) -> bool:
+        return any(len(s) for group in list(self.series.values()) for s in group)
+
+
 #: Points of one run taken for a write: key -> columns.
 RunPoints = dict[str, Columns]
 #: write(run_id, sequence number, points): commit the points unless ``seq`` is already committed.
 Writer = Callable[[str, int, RunPoints], None]
+#: The full path for one point: (key, value, step, timestamp), validating everything.
+Fallback = Callable[[Any, Any, Any, Any], None]
 
 
 class MetricBuffer:
-    """Per run and key, a list of point tuples; the logging path takes no lock.
+    """Per run, key and thread, a :class:`Series` of typed columns; the logging path takes no lock.
 
-    ``list.append`` and the flusher's copy-then-delete of a list's first ``n`` items are each
-    atomic under the GIL, so a point appended while a flush is under way stays for the next one.
-    A tuple costs ~40 ns to append against ~300 ns for three typed-array appends; the backlog
-    bound keeps the buffer small anyway, and points taken for a write become 24-byte columns.
     A run's entry is dropped when the run ends (``forget``), so a flush walks only the runs still
     open, however many runs the process has logged.
     """
@@ -93,43 +143,71 @@ class MetricBuffer:
         _BUFFERS.add(self)
 
     def _init_state(self) -> None:
-        self._pending: dict[str, Pending] = {}
+        self._pending: dict[str, _Run] = {}
         self._retry: dict[str, tuple[int, RunPoints]] = {}  # failed batches, written first
         self._failures: dict[str, Exception] = {}  # run id -> error not yet reported
         self.writer_id = uuid.uuid4().hex[:16]  # names this process's batches in histories
         self._seq = 0
-        self._backlog = 0  # points added since the last take (approximate across threads)
+        self._last_take = 0.0  # monotonic time of the last flush of every run, by any thread
+        self._lock = threading.Lock()  # new runs and series (never taken per point)
         self._flush_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._wake = threading.Event()
-        self._woken = False  # mirrors _wake without a method call on the hot path
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
 
     def reset_after_fork(self) -> None:
         """In a forked child: forget the parent's points, locks and thread."""
+        for run in list(self._pending.values()):
+            run.fast.clear()  # appenders the child inherited take their slow path, onto new state
         self._init_state()
 
     # -- logging path --------------------------------------------------------------------
     def add(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
-        """Buffer one point: the per-call logging path.
+        """Buffer one validated point (the general path; :class:`RunAppender` is the fast one).
 
         An earlier failed flush of this run is raised instead, once, and the point is not taken.
         """
         if self._failures and run_id in self._failures:
             raise self._failures.pop(run_id)
-        if self._backlog > BACKLOG_POINTS:
-            self._relieve(run_id)
-        run = self._pending.get(run_id)
-        if run is None:
-            run = self._pending.setdefault(run_id, {})
-        points = run.get(key)
-        if points is None:
-            points = run.setdefault(key, [])
-        points.append((step, value, timestamp))
-        self._backlog += 1
-        if not self._woken:
+        s = self._series(run_id, key)
+        s.add_step(step)
+        s.add_value(value)
+        s.add_time(timestamp)
+        n = len(s.timestamps)
+        if n == 1:
             self._wake_flusher()
+        elif n > s.limit:
+            self._relieve(run_id)
+
+    def appender(self, run_id: str, one: Fallback, many: Callable[[Any, Any, Any], None],
+                 observers: Any = ()) -> RunAppender:
+        """A :class:`RunAppender` for ``run_id`` whose unusual calls go to ``one`` / ``many``."""
+        return RunAppender(self, run_id, one, many, observers)
+
+    def _series(self, run_id: str, key: str) -> Series:
+        """The calling thread's series of (run, key), made on first use."""
+        run = self._pending.get(run_id)
+        if run is not None:
+            s = run.fast.get(key)
+            if s is not None and s.owner == get_ident():
+                return s
+        with self._lock:
+            run = self._pending.get(run_id)
+            if run is None:
+                run = self._pending[run_id] = _Run()
+            ident = get_ident()
+            group = run.series.setdefault(key, [])
+            mine = next((s for s in group if s.owner == ident), None)
+            if mine is None:
+                mine = Series(ident)
+                group.append(mine)
+                count = sum(map(len, run.series.values()))
+                for g in run.series.values():  # the run's backlog bound, shared by its series
+                    for s in g:
+                        s.limit = max(BACKLOG_POINTS // count, 100)
+            run.fast.setdefault(key, mine)
+            return mine
 
     def _relieve(self, run_id: str) -> None:
         """The flusher is behind: write now from the logging thread (waits for a flush under way)."""
@@ -138,15 +216,20 @@ class MetricBuffer:
             raise self._failures.pop(run_id)
 
     def _wake_flusher(self) -> None:
-        self._woken = True
         self._wake.set()
         if self._thread is None:
             self._start()
 
+    def stop_fast_path(self, run_id: str) -> None:
+        """Send the run's appenders to their fallback until it re-registers the run's series."""
+        run = self._pending.get(run_id)
+        if run is not None:
+            run.fast.clear()
+
     # -- flushing ------------------------------------------------------------------------
     def has_points(self, run_id: str) -> bool:
         run = self._pending.get(run_id)
-        return run_id in self._retry or bool(run and any(map(len, list(run.values()))))
+        return run_id in self._retry or (run is not None and run.waiting())
 
     def flush(self, run_id: str | None = None, report: bool = True) -> None:
         """Write what is buffered (of one run, or of all), trying every run.
@@ -155,9 +238,9 @@ class MetricBuffer:
         otherwise by the next ``add`` to that run or the next reporting flush.
         """
         with self._flush_lock:
-            run_ids = [run_id] if run_id is not None else list({**self._retry, **self._pending})
             if run_id is None:
-                self._backlog = 0
+                self._last_take = time.monotonic()
+            run_ids = [run_id] if run_id is not None else list({**self._retry, **self._pending})
             for rid in run_ids:
                 self._flush_run(rid)
         if report:
@@ -171,7 +254,8 @@ class MetricBuffer:
             if retry is not None:
                 self._write(run_id, *retry)
                 del self._retry[run_id]
-            batch = {key: taken for key, p in list(self._pending.get(run_id, {}).items()) if (taken := _take(p))}
+            run = self._pending.get(run_id)
+            batch = _take_all(run.series) if run is not None else {}
             if batch:
                 self._seq += 1
                 self._retry[run_id] = (self._seq, batch)  # until the write returns
@@ -180,16 +264,26 @@ class MetricBuffer:
             self._failures.pop(run_id, None)  # a later success heals an unreported failure
         except DroppedPointsError as exc:
             self._retry.pop(run_id, None)
+            self.stop_fast_path(run_id)
             self._pending.pop(run_id, None)
             self._failures[run_id] = exc
         except Exception as exc:
             self._failures[run_id] = exc
+            self.stop_fast_path(run_id)  # so the next log call of the run reports it
 
     def forget(self, run_id: str) -> None:
         """Drop an ended run's (empty) entry so flushes stop visiting it."""
-        run = self._pending.get(run_id)
-        if run is not None and not any(map(len, list(run.values()))) and run_id not in self._retry:
-            self._pending.pop(run_id, None)
+        with self._lock:
+            run = self._pending.get(run_id)
+            if run is None or run_id in self._retry or run.waiting():
+                return
+            del self._pending[run_id]
+            run.fast.clear()  # its appenders re-register if the run is logged to again
+            if run.waiting():  # a point slipped in from another thread meanwhile: keep it
+                self._pending[run_id] = run
+
+    def _waiting(self) -> bool:
+        return any(run.waiting() for run in list(self._pending.values()))
 
     def close(self) -> None:
         self._closed.set()
@@ -205,8 +299,15 @@ class MetricBuffer:
         _flush_at_process_exit(self)
 
     def _loop(self) -> None:
+        """Take what is waiting one interval after the last take by any thread, then write it.
+
+        Under a fast stream the logging thread itself writes whenever a run's backlog bound is
+        reached (``_relieve``); each such take pushes this thread's next take one interval away,
+        so at high rates the writes happen in the logging thread with no hand-over of the GIL
+        per system call (on a loaded machine each hand-over can cost milliseconds of wall time),
+        and this thread only writes what a slower or paused stream leaves waiting.
+        """
         closed, wake = self._closed, self._wake
-        last_take = time.monotonic()
         idle = True  # the thread starts on the first point: let the batch gather
         while not closed.is_set():
             idle = idle or not wake.is_set()
@@ -214,18 +315,132 @@ class MetricBuffer:
             interval = FLUSH_INTERVAL_S if self._interval is None else self._interval
             # Points arriving after a pause wait one interval (to batch); under a steady stream the
             # interval runs take to take, so a long write does not push the next take further away.
-            delay = interval if idle else min(interval, max(interval - (time.monotonic() - last_take), 0.0))
-            if closed.wait(delay):
-                return
+            due = time.monotonic() + interval if idle else self._last_take + interval
             idle = False
+            while (delay := due - time.monotonic()) > 0:
+                if closed.wait(delay):
+                    return
+                due = max(due, self._last_take + interval)
             wake.clear()
-            self._woken = False
-            last_take = time.monotonic()
             self.flush(report=False)
             if self._failures:  # kept with the points; raised to the user at the next call
                 log.debug("nbtrack: metric flush failed (points kept, will retry): %s",
                           next(iter(self._failures.values()), ""))
                 wake.set()
+            elif self._waiting():  # appended during the write: the hot path wakes only on a first point
+                wake.set()
+
+
+def _take_all(series: dict[str, list[Series]]) -> RunPoints:
+    """Every complete waiting point of a run, per key (a key's threads one after another)."""
+    batch: RunPoints = {}
+    for key, group in list(series.items()):
+        for s in list(group):
+            taken = s.take()
+            if taken is None:
+                continue
+            if key in batch:
+                batch[key].extend(taken)
+            else:
+                batch[key] = taken
+    return batch
+
+
+class RunAppender:
+    """The logging hot path of one run: plain points go straight into the run's series.
+
+    Called as ``appender(key, value, step=None, timestamp=None)`` (and ``appender.many(metrics,
+    step, timestamp)``). A call whose key already has a series of this thread, whose value is a
+    ``float`` and whose step and timestamp are ``None`` or 64-bit ``int`` appends three array
+    items and returns: no validator call, no lock, no I/O. Anything else goes to the fallback
+    (the client's full path: validation with its error messages, the store's run checks, then
+    :meth:`MetricBuffer.add`), as does every call while ``observers`` is non-empty (live plots
+    must see each point) and every call after the buffer cleared the run's fast map (a failed
+    write to report, the run's end, a fork).
+    """
+
+    __slots__ = ("_buffer", "_run_id", "_fast", "_one", "_many", "_observers")
+
+    def __init__(self, buffer: MetricBuffer, run_id: str, one: Fallback,
+                 many: Callable[[Any, Any, Any], None], observers: Any) -> None:
+        self._buffer, self._run_id = buffer, run_id
+        self._one, self._many, self._observers = one, many, observers
+        run = buffer._pending.get(run_id)
+        self._fast: dict[str, Series] = run.fast if run is not None else {}
+
+    def __call__(self, key: Any, value: Any, step: Any = None, timestamp: Any = None) -> None:
+        try:
+            s = self._fast.get(key)
+        except TypeError:  # an unhashable key: the fallback says why it is not a key
+            s = None
+        if s is None or type(value) is not float or self._observers or s.owner != get_ident():
+            return self._slow_one(key, value, step, timestamp)
+        if step is None:
+            step = 0
+        elif type(step) is not int or not _I64_MIN <= step < _I64_END:
+            return self._slow_one(key, value, step, timestamp)
+        if timestamp is None:
+            timestamp = int(_time() * 1000)
+        elif type(timestamp) is not int or not _I64_MIN <= timestamp < _I64_END:
+            return self._slow_one(key, value, step, timestamp)
+        s.add_step(step)
+        s.add_value(value)
+        s.add_time(timestamp)
+        n = len(s.timestamps)
+        if n == 1:
+            self._buffer._wake_flusher()
+        elif n > s.limit:
+            self._buffer._relieve(self._run_id)
+        return None
+
+    def many(self, metrics: Any, step: Any = None, timestamp: Any = None) -> None:
+        """Several keys at one step and time; all points are checked before any is taken."""
+        group = self._plain_group(metrics, step, timestamp)
+        if group is None:
+            self._many(metrics, step, timestamp)
+            self._rebind()
+            return
+        step = 0 if step is None else step
+        timestamp = int(_time() * 1000) if timestamp is None else timestamp
+        wake = relieve = False
+        for s, value in zip(group, metrics.values()):
+            s.add_step(step)
+            s.add_value(value)
+            s.add_time(timestamp)
+            n = len(s.timestamps)
+            wake = wake or n == 1
+            relieve = relieve or n > s.limit
+        if wake:
+            self._buffer._wake_flusher()
+        if relieve:
+            self._buffer._relieve(self._run_id)
+
+    def _plain_group(self, metrics: Any, step: Any, timestamp: Any) -> list[Series] | None:
+        """This thread's series for every key of ``metrics`` if the whole call is plain, else None."""
+        if type(metrics) is not dict or self._observers:
+            return None
+        if step is not None and (type(step) is not int or not _I64_MIN <= step < _I64_END):
+            return None
+        if timestamp is not None and (type(timestamp) is not int or not _I64_MIN <= timestamp < _I64_END):
+            return None
+        fast, ident = self._fast, get_ident()
+        try:
+            group = [fast[k] for k in metrics]
+        except (KeyError, TypeError):
+            return None
+        for s, value in zip(group, metrics.values()):
+            if type(value) is not float or s.owner != ident:
+                return None
+        return group
+
+    def _slow_one(self, key: Any, value: Any, step: Any, timestamp: Any) -> None:
+        self._one(key, value, step, timestamp)
+        self._rebind()
+
+    def _rebind(self) -> None:
+        run = self._buffer._pending.get(self._run_id)
+        if run is not None:
+            self._fast = run.fast
 
 
 class DroppedPointsError(NbtrackError, RuntimeError):

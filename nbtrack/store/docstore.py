@@ -42,7 +42,8 @@ from ..errors import (
     TagNotFoundError,
     describe_os_error,
 )
-from . import _codec, metric_docs, rules, run_docs, run_index
+from . import _codec, _columns, metric_docs, rules, run_docs, run_index
+from ._columns import Parts
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
@@ -295,6 +296,8 @@ class DocStore:
         if ending:
             self._end_failed.discard(run_id)
             self._buffer.forget(run_id)
+        elif lifecycle_stage is not None:
+            self._buffer.stop_fast_path(run_id)  # the next point meets the deleted-run check
         if doc["lifecycle_stage"] == LifecycleStage.ACTIVE and not ending:
             self._active_runs.add(run_id)
         else:
@@ -343,6 +346,11 @@ class DocStore:
             self._check_writable(run_id)
         self._buffer.add(run_id, key, value, timestamp, step)
 
+    def metric_appender(self, run_id: str, one: Any, many: Any, observers: Any = ()) -> Any:
+        """The buffer's fast path for one run (``RunAppender``); unusual calls go to ``one``/``many``,
+        which must validate and end in :meth:`append_metric`."""
+        return self._buffer.appender(run_id, one, many, observers)
+
     def _params_already_logged(self, run_id: str, params: Mapping[str, str]) -> bool:
         """True when every param already has this value (a no-op that needs no write)."""
         doc = self._run_doc(run_id)
@@ -366,19 +374,30 @@ class DocStore:
         cached = self._history_cache.get((run_id, key))
         if cached is not None and cached[0] == version:
             return cached[1]  # immutable, so every caller may share it
-        table = self._docs.read(name).get(key, {})
-        history = MetricHistory.from_chunks(key, (self._chunk(table[c]) for c in sorted(table, key=int)))
+        with self._decoding(name):
+            table = self._docs.read(name).get(key, {})
+            history = MetricHistory.from_parts(key, metric_docs.history_parts(table, self._sealed_parts))
         self._history_cache.put((run_id, key), (version, history), history.nbytes())
         return history
 
-    def _chunk(self, chunk: dict[str, Any]) -> dict[str, Any]:
-        """An inline chunk as it is; a sealed one loaded from its file (not kept parsed)."""
-        if "file" in chunk:
-            name = chunk["file"]
-            chunk = self._docs.load(name)
-            if not all(isinstance(chunk.get(c), list) for c in ("step", "value", "timestamp")):
-                raise StoreCorruptedError(self._docs.describe(name), "sealed metric chunk is missing or has no point columns")
-        return chunk
+    def _sealed_parts(self, ref: Mapping[str, Any]) -> Parts:
+        """The columns of a sealed chunk: packed bytes, or a JSON document of older stores."""
+        if "columns" in ref:
+            name = ref["columns"]
+            where = getattr(self._docs, "bytes_path", self._docs.describe)(name)
+            data = self._docs.load_bytes(name)
+            if data is None:
+                raise StoreCorruptedError(str(where), "sealed metric chunk is missing")
+        else:
+            name = ref["file"]
+            where, data = self._docs.describe(name), None
+        try:
+            parts = metric_docs.lists_to_parts(self._docs.load(name)) if data is None else _columns.unpack(data)
+            if len(parts[2]) != ref.get("count", len(parts[2])):
+                raise ValueError(f"reference says {ref.get('count')} points, the chunk holds {len(parts[2])}")
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise StoreCorruptedError(str(where), f"sealed metric chunk is missing or malformed ({exc})") from None
+        return parts
 
     def list_runs(self, experiment_ids: Sequence[str]) -> list[Run]:
         self._flush_quietly()
@@ -481,11 +500,11 @@ class DocStore:
         if self._run_doc(run_id)["lifecycle_stage"] != LifecycleStage.ACTIVE:
             raise RunStateError(f"run {run_id} was deleted")
 
-    def _seal(self, run_id: str, key: str, chunk_id: int, chunk: dict[str, Any]) -> dict[str, Any]:
-        """Write a full chunk to its own immutable file; the run's history keeps a reference."""
+    def _seal(self, run_id: str, key: str, chunk_id: int, parts: Parts) -> dict[str, Any]:
+        """Write a full chunk's packed columns to their own immutable file; the history keeps a reference."""
         name = metric_docs.sealed_chunk_name(run_id, key, chunk_id)
-        self._docs.put(name, chunk)
-        return {"file": name, "count": len(chunk["step"])}
+        self._docs.put_bytes(name, _columns.pack(*parts))
+        return {"columns": name, "count": len(parts[2])}
 
     def close(self) -> None:
         self._buffer.close()

@@ -62,6 +62,12 @@ class Documents(Protocol):
     def compact(self, name: str) -> None:
         """Fold the document's journal, if it has one, back into it (one atomic rewrite)."""
 
+    def put_bytes(self, name: str, payload: bytes) -> None:
+        """Like ``put`` for a binary document (sealed metric columns); never cached."""
+
+    def load_bytes(self, name: str) -> bytes | None:
+        """A binary document's bytes, or None when missing."""
+
     def names(self, prefix: str) -> list[str]:
         """Names of existing documents that start with ``prefix``."""
 
@@ -79,6 +85,7 @@ class MemoryDocuments:
     def __init__(self) -> None:
         self._docs: dict[str, dict[str, Any]] = {}
         self._versions: dict[str, int] = {}
+        self._blobs: dict[str, bytes] = {}
         self._lock = threading.RLock()
         _INSTANCES.add(self)
 
@@ -115,6 +122,13 @@ class MemoryDocuments:
 
     def compact(self, name: str) -> None:
         pass  # no journal in memory
+
+    def put_bytes(self, name: str, payload: bytes) -> None:
+        with self._lock:
+            self._blobs[name] = bytes(payload)
+
+    def load_bytes(self, name: str) -> bytes | None:
+        return self._blobs.get(name)
 
     def names(self, prefix: str) -> list[str]:
         with self._lock:
@@ -308,6 +322,35 @@ class FileDocuments:
             if isinstance(exc, NbtrackError):
                 raise
             raise StoreWriteError(str(journal or self.path(name)), describe_os_error(exc)) from exc
+
+    def put_bytes(self, name: str, payload: bytes) -> None:
+        """Atomic write of a write-once binary document (``<name>.col``, sealed metric columns).
+
+        Takes no lock of its own: such a document is written only inside the update of the
+        document that refers to it (a run's history), under that document's lock.
+        """
+        path = self.bytes_path(name)
+        try:
+            self._atomic_write(path, payload)
+            unsynced = getattr(self._local, "unsynced", None)
+            if unsynced:
+                unsynced.add(path.parent)  # the enclosing update syncs the folder once
+            else:
+                _fsync_dir(path.parent)
+        except OSError as exc:
+            if isinstance(exc, NbtrackError):
+                raise
+            raise StoreWriteError(str(path), describe_os_error(exc)) from exc
+
+    def load_bytes(self, name: str) -> bytes | None:
+        try:
+            with open(self.bytes_path(name), "rb") as fh:
+                return fh.read()
+        except FileNotFoundError:
+            return None
+
+    def bytes_path(self, name: str) -> Path:
+        return self.root / f"{name}.col"
 
     def put(self, name: str, data: dict[str, Any]) -> None:
         """Atomic write of a write-once document (a sealed chunk): no read, nothing cached."""

@@ -27,6 +27,8 @@ __all__ = ["MetricHistory"]
 
 def _int_column(items: Sequence[Any]) -> Sequence[int]:
     """A packed int64 column, or the plain list when a value does not fit in 64 bits."""
+    if type(items) is array and items.typecode == "q":
+        return items  # adopted as it is: the caller hands it over
     try:
         return array("q", items)
     except (OverflowError, TypeError):
@@ -35,6 +37,8 @@ def _int_column(items: Sequence[Any]) -> Sequence[int]:
 
 def _float_column(items: Sequence[Any]) -> Sequence[float]:
     """A packed float64 column; non-finite values stored as strings are decoded."""
+    if type(items) is array and items.typecode == "d":
+        return items
     try:
         return array("d", items)
     except TypeError:
@@ -62,6 +66,25 @@ class MetricHistory(Sequence[Metric]):
         self._steps = _int_column(steps)
         self._values = _float_column(values)
         self._timestamps = _int_column(timestamps)
+
+    @classmethod
+    def from_parts(cls, key: str, parts: Iterable[tuple[array, array, array]]) -> MetricHistory:
+        """Join chunks given as packed columns (int64 steps, float64 values, int64 timestamps).
+
+        The first chunk's arrays become the history's own (the caller must not keep using them);
+        the others are appended with one ``memcpy`` each, so no Python object is made per point.
+        """
+        steps: array[int] | None = None
+        values: array[float] = array("d")
+        timestamps: array[int] = array("q")
+        for s, v, t in parts:
+            if steps is None:
+                steps, values, timestamps = s, v, t
+            else:
+                steps += s
+                values += v
+                timestamps += t
+        return cls(key, array("q") if steps is None else steps, values, timestamps)
 
     @classmethod
     def from_chunks(cls, key: str, chunks: Iterable[dict[str, list[Any]]]) -> MetricHistory:

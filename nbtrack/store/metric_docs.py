@@ -1,9 +1,16 @@
-"""Metric history documents: per-key chunks of parallel columns, sealing, exactly-once commits.
+"""Metric history documents: per-key chunks of packed columns, sealing, exactly-once commits.
 
-A run's history is the document ``metrics/<run_id>``: one table per metric key holding chunk
-documents of parallel arrays (step, value, timestamp). A chunk that reaches ``CHUNK_POINTS`` is
-sealed into its own immutable document (:func:`sealed_chunk_name`) and replaced by a reference,
-so a flush rewrites at most one open chunk per key, however long the run's history grows.
+A run's history is the document ``metrics/<run_id>``: one table per metric key holding chunks
+in order. The last chunk may be *open*: ``{"packed": <base64>, "count": n}``, the columns of
+:mod:`._columns` inline, fewer than ``CHUNK_POINTS``. When a write brings a key to
+``CHUNK_POINTS`` or more, the whole multiples are *sealed*: their columns are written once to
+their own binary document (:func:`sealed_chunk_name`; one per write and key, up to
+``SEAL_MAX_CHUNKS`` chunks' points) and the table keeps ``{"columns": <name>, "count": n}`` in
+their place. So a flush rewrites at most one small open chunk per key, however long the history
+grows, and a read loads the columns without a Python object per point. Stores written before packed columns hold ``{"step": [...], "value": [...],
+"timestamp": [...]}`` chunks (non-finite values spelled as in :mod:`nbtrack._floats`) and
+``{"file": <name>, "count": n}`` references to such JSON documents: both still read, and an open
+chunk of the old kind is rewritten packed by the next append.
 
 Exactly-once rule for metric points. The metric buffer hands the store one batch per run, tagged
 with its writer id (one per process and store) and a sequence number that grows with every new
@@ -22,24 +29,30 @@ latest values behind the history (never ahead) until the run's next newer point.
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from .._floats import NON_FINITE
 from .._validation import now_ms
 from ..entities import LifecycleStage
 from ..errors import RunStateError
-from . import _codec
+from . import _codec, _columns
+from ._columns import Parts
 from ._metric_buffer import RunPoints
 
-__all__ = ["CHUNK_POINTS", "append_batch", "sealed_chunk_name", "update_latest"]
+__all__ = ["CHUNK_POINTS", "append_batch", "sealed_chunk_name", "update_latest", "history_parts"]
 
 CHUNK_POINTS = 5000
+#: A write seals its full chunks together, as one file of at most this many chunks' points.
+SEAL_MAX_CHUNKS = 64
 #: Key in a metrics document (never a valid metric key) mapping writer id -> last batch committed.
 COMMITTED = "#committed"
 
-#: Writes a full chunk to its own document and returns the reference kept in its place.
-Sealer = Callable[[str, int, dict[str, Any]], dict[str, Any]]
+#: Writes a full chunk's columns to their own document and returns the reference kept in its place.
+Sealer = Callable[[str, int, Parts], dict[str, Any]]
+#: Loads the columns a sealed-chunk reference points to (raising the store's corruption error).
+SealedLoader = Callable[[Mapping[str, Any]], Parts]
 
 
 def sealed_chunk_name(run_id: str, key: str, chunk_id: int) -> str:
@@ -53,32 +66,73 @@ def append_batch(raw: dict[str, Any], writer_id: str, seq: int, batch: RunPoints
     committed = raw.setdefault(COMMITTED, {})
     if committed.get(writer_id, 0) >= seq:
         return False  # durable already: an earlier try wrote the history, then failed later
-    _append_columns(raw, batch, seal)
+    for key, columns in batch.items():
+        _append_key(raw.setdefault(key, {}), key, (columns.steps, columns.values, columns.timestamps), seal)
     committed[writer_id] = seq
     return True
 
 
-def _append_columns(raw: dict[str, Any], batch: RunPoints, seal: Sealer) -> None:
-    enc = _codec.encode_float
-    for key, columns in batch.items():
-        steps, values, timestamps = columns.steps, columns.values, columns.timestamps
-        table = raw.setdefault(key, {})
-        chunk_id = max(map(int, table), default=0)
-        chunk = table.get(str(chunk_id))
-        start = 0
-        while start < len(steps):
-            if chunk is None or "file" in chunk or len(chunk["step"]) >= CHUNK_POINTS:
-                chunk_id += 1
-                chunk = table[str(chunk_id)] = {"step": [], "value": [], "timestamp": []}
-            end = start + CHUNK_POINTS - len(chunk["step"])
-            chunk["step"].extend(steps[start:end])
-            part = values[start:end]
-            # sum() is finite only if every value is: one C-level check, then a plain copy.
-            chunk["value"].extend(part if math.isfinite(sum(part)) else [enc(x) for x in part])
-            chunk["timestamp"].extend(timestamps[start:end])
-            start = end
-            if len(chunk["step"]) >= CHUNK_POINTS:
-                chunk = table[str(chunk_id)] = seal(key, chunk_id, chunk)
+def _append_key(table: dict[str, Any], key: str, new: Parts, seal: Sealer) -> None:
+    chunk_id = max(map(int, table), default=0)
+    last = table.get(str(chunk_id))
+    if last is not None and is_open(last):
+        steps, values, timestamps = inline_parts(last)
+        steps += new[0]
+        values += new[1]
+        timestamps += new[2]
+    else:
+        chunk_id += 1
+        steps, values, timestamps = new
+    start, n = 0, len(timestamps)
+    while n - start >= CHUNK_POINTS:  # all full chunks of this write in one file (fewer fsyncs)
+        end = start + min((n - start) // CHUNK_POINTS, SEAL_MAX_CHUNKS) * CHUNK_POINTS
+        table[str(chunk_id)] = seal(key, chunk_id, (steps[start:end], values[start:end], timestamps[start:end]))
+        chunk_id += 1
+        start = end
+    if start < n:
+        rest = (steps[start:], values[start:], timestamps[start:]) if start else (steps, values, timestamps)
+        table[str(chunk_id)] = {"packed": _columns.pack_text(*rest), "count": n - start}
+
+
+def is_open(chunk: Mapping[str, Any]) -> bool:
+    """True for a chunk held inline in the history document (not a reference to a sealed one)."""
+    return "columns" not in chunk and "file" not in chunk
+
+
+def inline_parts(chunk: Mapping[str, Any]) -> Parts:
+    """Columns of an inline chunk (packed, or the JSON lists of older stores); ValueError if malformed."""
+    packed = chunk.get("packed")
+    if packed is not None:
+        parts = _columns.unpack_text(packed)
+    else:
+        parts = lists_to_parts(chunk)
+    if len(parts[2]) != chunk.get("count", len(parts[2])):
+        raise ValueError(f"chunk says {chunk.get('count')} points but holds {len(parts[2])}")
+    return parts
+
+
+def lists_to_parts(chunk: Mapping[str, Any]) -> Parts:
+    """Columns of a JSON chunk ``{"step": [...], "value": [...], "timestamp": [...]}``."""
+    try:
+        steps, values, timestamps = chunk["step"], chunk["value"], chunk["timestamp"]
+    except (KeyError, TypeError):
+        raise ValueError("metric chunk has no point columns") from None
+    if not (isinstance(steps, list) and isinstance(values, list) and isinstance(timestamps, list)):
+        raise ValueError("metric chunk columns are not lists")
+    if not len(steps) == len(values) == len(timestamps):
+        raise ValueError("metric chunk columns differ in length")
+    try:
+        vals = array("d", values)
+    except TypeError:
+        vals = array("d", [NON_FINITE[x] if type(x) is str else x for x in values])
+    return array("q", steps), vals, array("q", timestamps)
+
+
+def history_parts(table: Mapping[str, Any], load_sealed: SealedLoader) -> Iterator[Parts]:
+    """The columns of each chunk of one key's table, in order (sealed ones through ``load_sealed``)."""
+    for chunk_id in sorted(table, key=int):
+        chunk = table[chunk_id]
+        yield inline_parts(chunk) if is_open(chunk) else load_sealed(chunk)
 
 
 def update_latest(run_id: str, doc: dict[str, Any], batch: RunPoints, heartbeat_every_ms: int) -> None:
@@ -87,10 +141,27 @@ def update_latest(run_id: str, doc: dict[str, Any], batch: RunPoints, heartbeat_
         raise RunStateError(f"run {run_id} was deleted")
     latest = doc.setdefault("metrics", {})
     for key, columns in batch.items():
-        # MLflow's rule: highest step, then timestamp, then value.
-        step, timestamp, value = max(zip(columns.steps, columns.timestamps, columns.values))
+        step, timestamp, value = _newest(columns.steps, columns.timestamps, columns.values)
         if _codec.is_newer(step, timestamp, value, latest.get(key)):
             latest[key] = [_codec.encode_float(value), timestamp, step]
     now = now_ms()
     if now - int(doc.get("heartbeat") or 0) > heartbeat_every_ms:
         doc["heartbeat"] = now
+
+
+def _newest(steps: array, timestamps: array, values: array) -> tuple[int, int, float]:
+    """MLflow's latest point: highest step, then timestamp, then value (C-level scans of the columns)."""
+    top = max(steps)
+    last = len(steps) - 1
+    if steps[last] == top and _first_index(steps, top) == last:  # the usual case: one scan, one memchr
+        return top, timestamps[last], values[last]
+    return max((s, t, v) for s, t, v in zip(steps, timestamps, values) if s == top)
+
+
+def _first_index(column: array, item: int) -> int:
+    """Index of the first ``item`` in an int64 column, by a byte search (no object per item)."""
+    raw, needle = column.tobytes(), array("q", [item]).tobytes()
+    at = raw.find(needle)
+    while at > 0 and at % 8:  # a match straddling two items
+        at = raw.find(needle, at + 1)
+    return at // 8

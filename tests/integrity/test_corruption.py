@@ -29,7 +29,7 @@ def _files(root, a):
     return {
         "meta": root / "meta.json",
         "metrics": root / "metrics" / f"{a}.json",
-        "sealed": next((root / "metrics").glob(f"{a}.*-1.json")),
+        "sealed": next((root / "metrics").glob(f"{a}.*-1.col")),
         "registry": root / "registry.json",
     }
 

@@ -1,0 +1,79 @@
+"""Metric points as packed binary columns: the on-disk form of history chunks.
+
+A packed chunk is a 16-byte header (the magic ``NBCOL1``, two zero bytes, the point count as a
+little-endian unsigned 64-bit integer) followed by three little-endian columns of that many
+items: steps (int64), values (IEEE 754 float64, so NaN and +-inf are stored as they are) and
+timestamps (int64, ms since the epoch). 24 bytes a point. Packing is three ``array.tobytes``
+calls and unpacking three ``array.frombytes``: no Python object per point either way, which is
+what lets a million-point history load in tens of milliseconds. Sealed chunks are files of these
+bytes; the open chunk inside the JSON history document holds the same bytes in base64.
+"""
+from __future__ import annotations
+
+import base64
+import struct
+import sys
+from array import array
+
+__all__ = ["Parts", "pack", "unpack", "pack_text", "unpack_text", "HEADER_BYTES"]
+
+MAGIC = b"NBCOL1\0\0"
+_HEADER = struct.Struct("<8sQ")
+HEADER_BYTES = _HEADER.size
+_SWAP = sys.byteorder != "little"
+
+#: One chunk's columns: (steps int64, values float64, timestamps int64), equal lengths.
+Parts = tuple[array, array, array]
+
+
+def pack(steps: array, values: array, timestamps: array) -> bytes:
+    """The header and the three columns as bytes (the arrays are not changed)."""
+    n = len(timestamps)
+    if not len(steps) == len(values) == n:
+        raise ValueError("columns must have the same length")
+    cols = (steps, values, timestamps)
+    if _SWAP:
+        cols = tuple(_swapped(c) for c in cols)  # type: ignore[assignment]
+    return b"".join((_HEADER.pack(MAGIC, n), *(c.tobytes() for c in cols)))
+
+
+def unpack(data: bytes | memoryview) -> Parts:
+    """The columns of packed bytes; ``ValueError`` saying what is wrong if they are not such bytes."""
+    view = memoryview(data)
+    if len(view) < HEADER_BYTES:
+        raise ValueError(f"{len(view)} bytes: too short for a packed metric chunk")
+    magic, n = _HEADER.unpack_from(view)
+    if magic != MAGIC:
+        raise ValueError("not a packed metric chunk (bad magic bytes)")
+    if len(view) != HEADER_BYTES + 24 * n:
+        raise ValueError(f"header says {n} points ({HEADER_BYTES + 24 * n} bytes) but there are {len(view)} bytes")
+    out = []
+    start = HEADER_BYTES
+    for code in "qdq":
+        col = array(code)
+        col.frombytes(view[start:start + 8 * n])
+        if _SWAP:
+            col.byteswap()
+        out.append(col)
+        start += 8 * n
+    return out[0], out[1], out[2]
+
+
+def pack_text(steps: array, values: array, timestamps: array) -> str:
+    """``pack`` as base64 text, to sit in a JSON document."""
+    return base64.b64encode(pack(steps, values, timestamps)).decode("ascii")
+
+
+def unpack_text(text: str) -> Parts:
+    """The columns of ``pack_text`` output; ``ValueError`` if it is not such text."""
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError, AttributeError) as exc:
+        raise ValueError(f"packed metric chunk is not base64 text ({exc})") from None
+    return unpack(raw)
+
+
+def _swapped(col: array) -> array:
+    copy = array(col.typecode, col)
+    copy.byteswap()
+    return copy
