@@ -12,8 +12,9 @@ import importlib
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = ["Adapter", "load_adapter", "REPO_ROOT", "LIBRARIES"]
 
@@ -165,8 +166,16 @@ class _Nbtrack(_MlflowLike):
         return self.write_history(key, points)  # log_batch through the client is fast enough
 
     def read_history(self, run_id: str, key: str) -> Sequence[float]:
-        # The history is column-backed: the values come out as one float64 array.
-        return self.client.get_metric_history(run_id, key).to_numpy()["value"]
+        # The history is column-backed: its values are one packed float64 array (array('d')),
+        # every value in the caller's hands without importing numpy or making a float per point.
+        return self.client.get_metric_history(run_id, key).values
+
+    def hold_flushes(self) -> None:
+        """Keep every logged point in the buffer until the run ends (to weigh buffered points)."""
+        from nbtrack.store import _metric_buffer
+
+        _metric_buffer.FLUSH_INTERVAL_S = 10**6
+        _metric_buffer.BACKLOG_POINTS = 10**12
 
 
 class _Mlflow(_MlflowLike):

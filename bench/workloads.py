@@ -18,8 +18,9 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -261,10 +262,32 @@ def memory(a: Adapter, points: int = 1_000_000) -> dict[str, Any]:
             "peak_growth_b": peak - before, "final_growth_b": after - before}
 
 
+def buffer_memory(a: Adapter, points: int = 1_000_000) -> dict[str, Any]:
+    """nbtrack only: RSS per *buffered* point (the flusher held back, so all ``points`` wait in
+    memory), then RSS after the run ended (every point written) and ``gc.collect()``."""
+    a.hold_flushes()  # type: ignore[attr-defined]
+    a.open_experiment()
+    a.start_run()
+    a.log_metric("warmup", 0.0, 0)
+    a.end_run()
+    a.start_run()
+    a.log_metric("loss", 0.0, 0)
+    gc.collect()
+    before = _rss()
+    for i in range(1, points):
+        a.log_metric("loss", 1.0 / (i + 1), i)
+    buffered = _rss() - before
+    a.end_run()
+    gc.collect()
+    after = _rss()
+    return {"points": points, "before_b": before, "buffered_b": buffered, "per_point_b": buffered / points,
+            "final_growth_b": after - before}
+
+
 WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     f.__name__: f
     for f in (start_params_end, log_metric, log_metrics, history_setup, history_read, search_setup,
-              search_read, bigstore_setup, new_run, memory)
+              search_read, bigstore_setup, new_run, memory, buffer_memory)
 }
 
 

@@ -14,13 +14,16 @@ import base64
 import struct
 import sys
 from array import array
+from typing import Any
 
-__all__ = ["Parts", "pack", "unpack", "pack_text", "unpack_text", "HEADER_BYTES"]
+__all__ = ["Parts", "pack", "unpack", "byte_columns", "join", "pack_text", "unpack_text", "HEADER_BYTES"]
 
 MAGIC = b"NBCOL1\0\0"
 _HEADER = struct.Struct("<8sQ")
 HEADER_BYTES = _HEADER.size
 _SWAP = sys.byteorder != "little"
+#: True where packed bytes are the machine's own layout (byte views can be joined as they are).
+NATIVE = not _SWAP
 
 #: One chunk's columns: (steps int64, values float64, timestamps int64), equal lengths.
 Parts = tuple[array, array, array]
@@ -39,6 +42,18 @@ def pack(steps: array, values: array, timestamps: array) -> bytes:
 
 def unpack(data: bytes | memoryview) -> Parts:
     """The columns of packed bytes; ``ValueError`` saying what is wrong if they are not such bytes."""
+    out = []
+    for code, raw in zip("qdq", byte_columns(data)):
+        col = array(code)
+        col.frombytes(raw)
+        if _SWAP:
+            col.byteswap()
+        out.append(col)
+    return out[0], out[1], out[2]
+
+
+def byte_columns(data: bytes | memoryview) -> tuple[memoryview, memoryview, memoryview]:
+    """The three columns of packed bytes as little-endian byte views (no copy); ValueError if malformed."""
     view = memoryview(data)
     if len(view) < HEADER_BYTES:
         raise ValueError(f"{len(view)} bytes: too short for a packed metric chunk")
@@ -47,15 +62,26 @@ def unpack(data: bytes | memoryview) -> Parts:
         raise ValueError("not a packed metric chunk (bad magic bytes)")
     if len(view) != HEADER_BYTES + 24 * n:
         raise ValueError(f"header says {n} points ({HEADER_BYTES + 24 * n} bytes) but there are {len(view)} bytes")
+    a, b = HEADER_BYTES + 8 * n, HEADER_BYTES + 16 * n
+    return view[HEADER_BYTES:a], view[a:b], view[b:]
+
+
+def join(parts: list[tuple[Any, Any, Any]]) -> Parts:
+    """Columns of several chunks joined, each part given as arrays or as ``byte_columns`` views.
+
+    Every column is copied once into its final array: byte views straight from the file's bytes
+    (``byte_columns`` views are little-endian: use them only where ``NATIVE`` is true).
+    """
     out = []
-    start = HEADER_BYTES
-    for code in "qdq":
+    for i, code in enumerate("qdq"):
         col = array(code)
-        col.frombytes(view[start:start + 8 * n])
-        if _SWAP:
-            col.byteswap()
+        for part in parts:
+            src = part[i]
+            if isinstance(src, array):
+                col += src
+            else:
+                col.frombytes(src)
         out.append(col)
-        start += 8 * n
     return out[0], out[1], out[2]
 
 

@@ -380,7 +380,7 @@ class DocStore:
         self._history_cache.put((run_id, key), (version, history), history.nbytes())
         return history
 
-    def _sealed_parts(self, ref: Mapping[str, Any]) -> Parts:
+    def _sealed_parts(self, ref: Mapping[str, Any]) -> tuple[Any, Any, Any]:
         """The columns of a sealed chunk: packed bytes, or a JSON document of older stores."""
         if "columns" in ref:
             name = ref["columns"]
@@ -392,9 +392,14 @@ class DocStore:
             name = ref["file"]
             where, data = self._docs.describe(name), None
         try:
-            parts = metric_docs.lists_to_parts(self._docs.load(name)) if data is None else _columns.unpack(data)
-            if len(parts[2]) != ref.get("count", len(parts[2])):
-                raise ValueError(f"reference says {ref.get('count')} points, the chunk holds {len(parts[2])}")
+            if data is None:
+                parts: tuple[Any, Any, Any] = metric_docs.lists_to_parts(self._docs.load(name))
+                count = len(parts[2])
+            else:  # views into the file's bytes where the layout is native: copied once, when joined
+                parts = _columns.byte_columns(data) if _columns.NATIVE else _columns.unpack(data)
+                count = (len(data) - _columns.HEADER_BYTES) // 24
+            if count != ref.get("count", count):
+                raise ValueError(f"reference says {ref.get('count')} points, the chunk holds {count}")
         except (ValueError, TypeError, OverflowError) as exc:
             raise StoreCorruptedError(str(where), f"sealed metric chunk is missing or malformed ({exc})") from None
         return parts

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .._floats import NON_FINITE
 from ..entities import Metric
+from . import _columns
 
 if TYPE_CHECKING:
     import numpy
@@ -68,23 +69,19 @@ class MetricHistory(Sequence[Metric]):
         self._timestamps = _int_column(timestamps)
 
     @classmethod
-    def from_parts(cls, key: str, parts: Iterable[tuple[array, array, array]]) -> MetricHistory:
-        """Join chunks given as packed columns (int64 steps, float64 values, int64 timestamps).
+    def from_parts(cls, key: str, parts: Iterable[tuple[Any, Any, Any]]) -> MetricHistory:
+        """Join chunks given as packed columns: (int64 steps, float64 values, int64 timestamps)
+        arrays, or the little-endian byte views of ``_columns.byte_columns``.
 
-        The first chunk's arrays become the history's own (the caller must not keep using them);
-        the others are appended with one ``memcpy`` each, so no Python object is made per point.
+        A single chunk of arrays is adopted as it is (the caller must not keep using it); several
+        are copied once each into the final columns, so no Python object is made per point.
         """
-        steps: array[int] | None = None
-        values: array[float] = array("d")
-        timestamps: array[int] = array("q")
-        for s, v, t in parts:
-            if steps is None:
-                steps, values, timestamps = s, v, t
-            else:
-                steps += s
-                values += v
-                timestamps += t
-        return cls(key, array("q") if steps is None else steps, values, timestamps)
+        chunks = list(parts)
+        if len(chunks) == 1 and all(isinstance(c, array) for c in chunks[0]):
+            return cls(key, *chunks[0])
+        if not chunks:
+            return cls(key, array("q"), array("d"), array("q"))
+        return cls(key, *_columns.join(chunks))
 
     @classmethod
     def from_chunks(cls, key: str, chunks: Iterable[dict[str, list[Any]]]) -> MetricHistory:

@@ -51,8 +51,9 @@ COMMITTED = "#committed"
 
 #: Writes a full chunk's columns to their own document and returns the reference kept in its place.
 Sealer = Callable[[str, int, Parts], dict[str, Any]]
-#: Loads the columns a sealed-chunk reference points to (raising the store's corruption error).
-SealedLoader = Callable[[Mapping[str, Any]], Parts]
+#: Loads the columns a sealed-chunk reference points to, as arrays or ``_columns.byte_columns``
+#: views (raising the store's corruption error).
+SealedLoader = Callable[[Mapping[str, Any]], tuple[Any, Any, Any]]
 
 
 def sealed_chunk_name(run_id: str, key: str, chunk_id: int) -> str:
@@ -128,7 +129,7 @@ def lists_to_parts(chunk: Mapping[str, Any]) -> Parts:
     return array("q", steps), vals, array("q", timestamps)
 
 
-def history_parts(table: Mapping[str, Any], load_sealed: SealedLoader) -> Iterator[Parts]:
+def history_parts(table: Mapping[str, Any], load_sealed: SealedLoader) -> Iterator[tuple[Any, Any, Any]]:
     """The columns of each chunk of one key's table, in order (sealed ones through ``load_sealed``)."""
     for chunk_id in sorted(table, key=int):
         chunk = table[chunk_id]
