@@ -50,11 +50,20 @@ from ..errors import NbtrackError
 #: this often (take to take), so with the backlog bound below a point is durable within ~0.5 s.
 FLUSH_INTERVAL_S = 0.2
 #: Above this many waiting points of a run the logging thread helps flush (bounds each write).
-BACKLOG_POINTS = 10_000
+BACKLOG_POINTS = 25_000
+#: A series this full whose first waiting point is ``FLUSH_INTERVAL_S`` old is written by the
+#: logging thread itself: a fast stream is written where it is logged (see ``_loop``).
+BUSY_POINTS = 1000
+#: The background thread waits this many intervals, so a busy logging thread writes first.
+BACKGROUND_INTERVALS = 1.5
 
 log = logging.getLogger("nbtrack.store")
 
 _I64_MIN, _I64_END = -(2**63), 2**63
+
+
+def _interval_ms() -> int:
+    return int(FLUSH_INTERVAL_S * 1000)
 
 
 class Columns:
@@ -78,16 +87,21 @@ class Series:
     """Waiting points of one (run, key) logged by one thread: three typed columns.
 
     ``limit`` is this series' share of the run's backlog bound; above it the logging thread
-    flushes. The bound ``append`` methods are kept so the hot path makes no attribute chains.
+    flushes. Above ``busy`` points, it also flushes once the clock (of points it timestamps
+    itself) passes ``due``, one flush interval after the first waiting point. The bound
+    ``append`` methods are kept so the hot path makes no attribute chains.
     """
 
-    __slots__ = ("steps", "values", "timestamps", "add_step", "add_value", "add_time", "owner", "limit")
+    __slots__ = ("steps", "values", "timestamps", "add_step", "add_value", "add_time", "owner", "limit", "busy",
+                 "due")
 
     def __init__(self, owner: int) -> None:
         self.steps, self.values, self.timestamps = array("q"), array("d"), array("q")
         self.add_step, self.add_value, self.add_time = self.steps.append, self.values.append, self.timestamps.append
         self.owner = owner
         self.limit = BACKLOG_POINTS
+        self.busy = BUSY_POINTS
+        self.due = 0
 
     def __len__(self) -> int:
         return len(self.timestamps)
@@ -176,8 +190,9 @@ class MetricBuffer:
         s.add_time(timestamp)
         n = len(s.timestamps)
         if n == 1:
+            s.due = int(_time() * 1000) + _interval_ms()
             self._wake_flusher()
-        elif n > s.limit:
+        elif n > s.busy and (n > s.limit or int(_time() * 1000) >= s.due):
             self._relieve(run_id)
 
     def appender(self, run_id: str, one: Fallback, many: Callable[[Any, Any, Any], None],
@@ -206,6 +221,7 @@ class MetricBuffer:
                 for g in run.series.values():  # the run's backlog bound, shared by its series
                     for s in g:
                         s.limit = max(BACKLOG_POINTS // count, 100)
+                        s.busy = min(BUSY_POINTS, s.limit)
             run.fast.setdefault(key, mine)
             return mine
 
@@ -299,13 +315,16 @@ class MetricBuffer:
         _flush_at_process_exit(self)
 
     def _loop(self) -> None:
-        """Take what is waiting one interval after the last take by any thread, then write it.
+        """Take what is waiting ``BACKGROUND_INTERVALS`` intervals after the last take by any
+        thread, then write it.
 
-        Under a fast stream the logging thread itself writes whenever a run's backlog bound is
-        reached (``_relieve``); each such take pushes this thread's next take one interval away,
-        so at high rates the writes happen in the logging thread with no hand-over of the GIL
-        per system call (on a loaded machine each hand-over can cost milliseconds of wall time),
-        and this thread only writes what a slower or paused stream leaves waiting.
+        A fast stream is written by the logging thread itself (``_relieve``): when a series holds
+        more than ``BUSY_POINTS`` points and its first one is an interval old, or when a run's
+        backlog bound is reached. Each such take pushes this thread's next take away, so at high
+        rates the writes happen where the points are logged, with no hand-over of the GIL per
+        system call (on a loaded machine each hand-over can cost milliseconds of wall time),
+        and this thread writes what a slow or paused stream leaves waiting: a point waits at
+        most ~0.3 s plus one write, at any rate.
         """
         closed, wake = self._closed, self._wake
         idle = True  # the thread starts on the first point: let the batch gather
@@ -315,12 +334,13 @@ class MetricBuffer:
             interval = FLUSH_INTERVAL_S if self._interval is None else self._interval
             # Points arriving after a pause wait one interval (to batch); under a steady stream the
             # interval runs take to take, so a long write does not push the next take further away.
-            due = time.monotonic() + interval if idle else self._last_take + interval
+            wait = interval * BACKGROUND_INTERVALS
+            due = time.monotonic() + wait if idle else self._last_take + wait
             idle = False
             while (delay := due - time.monotonic()) > 0:
                 if closed.wait(delay):
                     return
-                due = max(due, self._last_take + interval)
+                due = max(due, self._last_take + wait)
             wake.clear()
             self.flush(report=False)
             if self._failures:  # kept with the points; raised to the user at the next call
@@ -380,16 +400,19 @@ class RunAppender:
         elif type(step) is not int or not _I64_MIN <= step < _I64_END:
             return self._slow_one(key, value, step, timestamp)
         if timestamp is None:
-            timestamp = int(_time() * 1000)
+            timestamp = now = int(_time() * 1000)
         elif type(timestamp) is not int or not _I64_MIN <= timestamp < _I64_END:
             return self._slow_one(key, value, step, timestamp)
+        else:
+            now = 0  # a caller's timestamp says nothing about the clock: only the count bound applies
         s.add_step(step)
         s.add_value(value)
         s.add_time(timestamp)
         n = len(s.timestamps)
         if n == 1:
+            s.due = now + _interval_ms()
             self._buffer._wake_flusher()
-        elif n > s.limit:
+        elif n > s.busy and (n > s.limit or now >= s.due):
             self._buffer._relieve(self._run_id)
         return None
 
@@ -401,15 +424,20 @@ class RunAppender:
             self._rebind()
             return
         step = 0 if step is None else step
-        timestamp = int(_time() * 1000) if timestamp is None else timestamp
+        now = 0
+        if timestamp is None:
+            timestamp = now = int(_time() * 1000)
         wake = relieve = False
         for s, value in zip(group, metrics.values()):
             s.add_step(step)
             s.add_value(value)
             s.add_time(timestamp)
             n = len(s.timestamps)
-            wake = wake or n == 1
-            relieve = relieve or n > s.limit
+            if n == 1:
+                s.due = now + _interval_ms()
+                wake = True
+            elif n > s.busy and (n > s.limit or now >= s.due):
+                relieve = True
         if wake:
             self._buffer._wake_flusher()
         if relieve:
