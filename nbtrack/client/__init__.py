@@ -12,10 +12,11 @@ metric listeners live in :mod:`.listeners` and are re-exported here.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 from ..errors import InvalidParameterError
-from ..store import default_uri, open_store, resolve_uri
+from ..store import ENV_URI, default_uri, open_store, resolve_uri
 from .experiments import ExperimentsMixin
 from .listeners import add_metric_listener
 from .media import MediaMixin
@@ -51,21 +52,31 @@ def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
     """Choose the store used by clients created without a URI (None: back to the default).
 
     Relative paths are resolved now, so a later change of directory does not move the store.
+    ``$NBTRACK_TRACKING_URI`` comes first (the store rule): while it names another store, this
+    choice waits (a warning says so) and applies once the variable is unset.
     """
     global _tracking_uri
     _tracking_uri = None if uri is None else _canonical_uri(uri)
+    if _tracking_uri is not None and _env_set() and default_uri() != _tracking_uri:
+        warnings.warn(
+            f"${ENV_URI} is set and comes first: runs keep going to {default_uri()}, not "
+            f"{_tracking_uri}, until the variable is unset",
+            UserWarning, stacklevel=3,
+        )
 
 
 def get_tracking_uri() -> str:
-    """The default store URI: ``set_tracking_uri``, else the discovery rule's store.
-
-    The rule (:mod:`nbtrack.store.discovery`): ``$NBTRACK_TRACKING_URI``, else the nearest
-    ``nbtrack-store/`` up from the notebook's (or current) folder, else a new one at the project
-    root.
+    """The default store URI, by the store rule (:mod:`nbtrack.store.discovery`):
+    ``$NBTRACK_TRACKING_URI``, else ``set_tracking_uri``, else the nearest ``nbtrack-store/`` up
+    from the notebook's (or current) folder, else a new one at the project root.
     """
-    if _tracking_uri is not None:
+    if _tracking_uri is not None and not _env_set():
         return _tracking_uri
     return default_uri()
+
+
+def _env_set() -> bool:
+    return bool(os.environ.get(ENV_URI, "").strip())
 
 
 class TrackingClient(ExperimentsMixin, MediaMixin, ModelCopyMixin):
@@ -75,7 +86,7 @@ class TrackingClient(ExperimentsMixin, MediaMixin, ModelCopyMixin):
     ----------
     tracking_uri : str or path-like, optional
         Store location: a folder path, ``tinydb:///abs/path`` or ``memory:<name>``. Defaults to
-        :func:`nbtrack.get_tracking_uri` (``set_tracking_uri``, else ``$NBTRACK_TRACKING_URI``,
+        :func:`nbtrack.get_tracking_uri` (``$NBTRACK_TRACKING_URI``, else ``set_tracking_uri``,
         else the nearest ``nbtrack-store/`` up from the notebook's folder, else a new one at the
         project root). ``http(s)://host:port`` is an MLflow tracking server (needs the extra
         ``nbtrack[mlflow]``).

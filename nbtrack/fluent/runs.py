@@ -142,6 +142,7 @@ class ActiveRun:
 def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
     """Set the store for the fluent API and new clients: a folder, ``tinydb:///abs/path``, ``memory:``.
 
+    ``$NBTRACK_TRACKING_URI``, when set, still comes first (see ``nbtrack.client.set_tracking_uri``).
     The active experiment chosen with :func:`set_experiment` belongs to the old store and is
     forgotten; runs already started keep logging to their own store.
     """

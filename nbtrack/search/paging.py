@@ -77,22 +77,35 @@ def _encode(offset: int, qhash: str) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
+_SHOWN = 40
+
+
+def _cut(text: str) -> str:
+    """``text`` cut to a few dozen characters: an error message never echoes a whole token."""
+    return text if len(text) <= _SHOWN + 20 else f"{text[:_SHOWN]}... ({len(text)} characters)"
+
+
+def _shown(value: object) -> str:
+    return _cut(repr(value))
+
+
 def _decode(token: str, qhash: str) -> int:
     """Offset stored in ``token``; InvalidParameterError if it is malformed or from another query."""
     if not isinstance(token, str):
-        raise InvalidParameterError(f"page_token must be a string from a previous search, got {token!r}")
+        raise InvalidParameterError(f"page_token must be a string from a previous search, got {_shown(token)}")
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
         offset, owner = data["offset"], data["query"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError, RecursionError) as exc:
         raise InvalidParameterError(
-            f"Invalid page_token {token!r}: it is not a token returned by a previous search ({exc})"
+            f"Invalid page_token {_shown(token)}: it is not a token returned by a previous search "
+            f"({_cut(str(exc))})"
         ) from None
     if type(offset) is not int or offset < 0:
-        raise InvalidParameterError(f"Invalid page_token {token!r}: bad offset {offset!r}")
+        raise InvalidParameterError(f"Invalid page_token {_shown(token)}: bad offset {_shown(offset)}")
     if owner != qhash:
         raise InvalidParameterError(
-            f"page_token {token!r} belongs to a different search; pass the same experiment ids, "
+            f"page_token {_shown(token)} belongs to a different search; pass the same experiment ids, "
             "filter, view type and order_by as the search that returned it"
         )
     return offset

@@ -11,8 +11,8 @@ The rule, in order:
 
 Step 3 applies only to callers that write (kernels, ``TrackingClient()``); read-only callers
 (CLI listings, the sidebar) get :class:`~nbtrack.errors.StoreNotFoundError` instead, so that a
-look never leaves an empty store behind. ``nbtrack.set_tracking_uri`` overrides the rule in
-its own process.
+look never leaves an empty store behind. ``nbtrack.set_tracking_uri`` sits between steps 1
+and 2 in its own process: the variable still comes first, the folders come after.
 
 URIs: a plain path (``~`` expanded, relative to the current folder), ``tinydb:///abs/path``,
 ``file:`` URIs the way MLflow reads them (``file:./mlruns`` and ``file:mlruns`` are relative,

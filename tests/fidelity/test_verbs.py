@@ -137,3 +137,11 @@ def test_log_table_appends_and_load_table_joins_runs(client):
         nbtrack.load_table("missing.json")
     with pytest.raises(InvalidParameterError), nbtrack.start_run():
         nbtrack.log_table([1, 2], "t.json")
+
+
+@pytest.mark.parametrize("token", ["A" * 300_000, "eyJvZmZzZXQiOiAtMSwgInF1ZXJ5IjogIngifQ==" + "=" * 5000])
+def test_bad_page_token_message_is_short(client, token):
+    with pytest.raises(InvalidParameterError) as info:
+        client.search_runs(["0"], page_token=token)
+    assert len(str(info.value)) < 400 and "characters" in str(info.value)
+    assert info.value.error_code == "INVALID_PARAMETER_VALUE"

@@ -22,7 +22,8 @@ def ip(extension_loaded, tmp_path, monkeypatch):
     config.HistoryManager.hist_file = ":memory:"
     shell = InteractiveShell.instance(config=config)
     local = str(tmp_path / "local-store")
-    monkeypatch.setenv("NBTRACK_TRACKING_URI", local)
+    monkeypatch.delenv("NBTRACK_TRACKING_URI", raising=False)  # it would come before --uri
+    nbtrack.set_tracking_uri(local)
     monkeypatch.chdir(tmp_path)
     with extension_loaded(shell):
         yield shell
