@@ -21,10 +21,11 @@ process loses nothing; it reaches the disk within ``SYNC_DELAY_S`` (a background
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = ["Change", "read_journal", "append_journal", "apply_changes", "Syncer"
 #: (table, entry id) -> the new entry, or None to remove it.
 Change = dict[tuple[str, str], Any]
 SYNC_DELAY_S = 0.5
+log = logging.getLogger(__name__)
 FSYNC_EACH = os.environ.get("NBTRACK_FSYNC", "").lower() == "always"
 
 
@@ -108,11 +110,13 @@ def _drop_torn_tail(fd: int, size: int) -> int:
 
 
 class Syncer:
-    """Flushes appended journals to disk at most ``SYNC_DELAY_S`` after their first append."""
+    """Flushes appended journals to disk at most ``SYNC_DELAY_S`` after their first append, and
+    runs housekeeping tasks (folding a full shard's journal) off the caller's path."""
 
     def __init__(self, delay: float = SYNC_DELAY_S) -> None:
         self._delay = delay
         self._paths: set[str | Path] = set()
+        self._tasks: dict[str, Callable[[], None]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -123,13 +127,34 @@ class Syncer:
             if path in self._paths and self._thread is not None:
                 return  # already due in the next sync
             self._paths.add(path)
-            if self._thread is None or not self._thread.is_alive():  # also after a fork
-                self._thread = threading.Thread(target=self._loop, name="nbtrack-journal-sync", daemon=True)
-                self._thread.start()
+            self._start()
         self._wake.set()
 
+    def add_task(self, key: str, task: Callable[[], None]) -> None:
+        """Run ``task`` in the next round (once per ``key``); a failing task is only logged: tasks
+        may make reads faster, never make a write durable."""
+        with self._lock:
+            self._tasks[key] = task
+            self._start()
+        self._wake.set()
+
+    def _start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():  # also after a fork
+            self._thread = threading.Thread(target=self._loop, name="nbtrack-journal-sync", daemon=True)
+            self._thread.start()
+
     def sync(self) -> None:
-        """fdatasync every journal appended to since the last sync."""
+        """fdatasync every journal appended to since the last sync, then run pending tasks."""
+        self._sync_paths()
+        with self._lock:
+            tasks, self._tasks = list(self._tasks.values()), {}
+        for task in tasks:
+            try:
+                task()
+            except Exception as exc:  # noqa: BLE001 - housekeeping never fails the process
+                log.debug("nbtrack: background task failed: %s", exc)
+
+    def _sync_paths(self) -> None:
         with self._lock:
             paths, self._paths = self._paths, set()
         for path in paths:

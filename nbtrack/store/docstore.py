@@ -227,12 +227,17 @@ class DocStore:
             run_id = uuid.uuid4().hex[: 32 - run_docs.SHARD_DIGITS] + f"{number:0{run_docs.SHARD_DIGITS}x}"
             doc.update(run_id=run_id, artifact_uri=f"{exp.artifact_location.rstrip('/')}/{run_id}")
             entry_id = str(max(map(int, table), default=0) + 1)
+            filled[0] = len(table) + 1 >= RUNS_PER_SHARD
             return True, {("runs", entry_id): dict(doc)}
 
+        filled = [False]  # whether this run took the shard's last place
         number = self._shard_hint if self._shard_hint is not None else run_docs.last_shard(self._docs.names("runs/"))
         while not self._docs.update_entries(run_docs.shard_name(number), functools.partial(insert_if_room, number=number)):
             self._docs.compact(run_docs.shard_name(number))  # full: searches read it as one file from now on
             number += 1  # (maybe filled by another process meanwhile)
+        if filled[0]:
+            # This run filled it: fold its journal and create the next shard ahead, in the background.
+            self._docs.compact(run_docs.shard_name(number), then_create=run_docs.shard_name(number + 1))
         self._shard_hint = number  # shards only ever fill up, so later runs never go to an earlier one
         self._active_runs.add(str(doc["run_id"]))
         return _codec.run_from_doc(doc)

@@ -59,8 +59,9 @@ class Documents(Protocol):
     def put(self, name: str, data: dict[str, Any]) -> None:
         """Write a whole document that is written once and read rarely (not kept in any cache)."""
 
-    def compact(self, name: str) -> None:
-        """Fold the document's journal, if it has one, back into it (one atomic rewrite)."""
+    def compact(self, name: str, then_create: str | None = None) -> None:
+        """Soon, off the caller's path: fold the document's journal, if it has one, back into it
+        (one atomic rewrite), then create ``then_create`` empty if it does not exist yet."""
 
     def put_bytes(self, name: str, payload: bytes) -> None:
         """Like ``put`` for a binary document (sealed metric columns); never cached."""
@@ -120,8 +121,8 @@ class MemoryDocuments:
     def put(self, name: str, data: dict[str, Any]) -> None:
         self.update(name, lambda raw: raw.update(data))
 
-    def compact(self, name: str) -> None:
-        pass  # no journal in memory
+    def compact(self, name: str, then_create: str | None = None) -> None:
+        pass  # no journal in memory; a missing document reads as empty
 
     def put_bytes(self, name: str, payload: bytes) -> None:
         with self._lock:
@@ -426,7 +427,17 @@ class FileDocuments:
             self._write_sidecar(name, data, sig)
         return data, sig
 
-    def compact(self, name: str) -> None:
+    def settle(self) -> None:
+        """Do the pending background work now: journal syncs, then compactions."""
+        self._syncer.sync()
+
+    def compact(self, name: str, then_create: str | None = None) -> None:
+        self._syncer.add_task(name, lambda: self._compact_now(name, then_create))
+
+    def _compact_now(self, name: str, then_create: str | None) -> None:
+        if then_create is not None and self.version(then_create) is None:
+            # Created ahead, so the first change of the next document is a journal line too.
+            self.update(then_create, lambda data: None)
         journal = self._journal(name)
         if journal is None or not os.path.exists(journal):
             return

@@ -19,6 +19,7 @@ ORDER = ["metrics.acc DESC"]
 
 
 def _fill(client, runs):
+    """``runs`` finished runs; their full shards are folded (the background work done now)."""
     exp = client.create_experiment("idx")
     for i in range(runs):
         run_id = client.create_run(exp, run_name=f"r{i}").info.run_id
@@ -26,6 +27,7 @@ def _fill(client, runs):
                          params=[nbtrack.entities.Param("model", "rf" if i % 2 else "lr")])
         client.set_terminated(run_id)
     client.flush()
+    client._store._docs.settle()
     return exp
 
 
@@ -45,8 +47,9 @@ def small_shards(monkeypatch):
 
 def test_a_full_shard_is_folded_into_its_file_and_gets_a_cols_file(tmp_path, small_shards):
     client = nbtrack.TrackingClient(str(tmp_path))
-    exp = _fill(client, 12)
+    exp = _fill(client, 10)
     runs_dir = tmp_path / "runs"
+    assert (runs_dir / "000002.json").read_text() == "{}"  # created ahead of the third shard's first run
     assert (runs_dir / "000000.cols").exists() and not (runs_dir / "000000.jsonl").exists()
     fresh = nbtrack.TrackingClient(str(tmp_path))
     assert _found(fresh, exp) == _expected(fresh, exp) and len(_found(fresh, exp)) > 2
