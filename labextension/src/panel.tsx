@@ -12,6 +12,8 @@ import { ModelsView } from './models';
 import { RunDetail } from './runDetail';
 import { IRunsState, RunsList } from './runs';
 import { insertIntoActiveCell, modelSnippet, runSnippet } from './snippets';
+import { StoreSwitcher } from './storeSwitcher';
+import { getStoreId } from './request';
 
 type View =
   | { kind: 'runs' }
@@ -42,7 +44,8 @@ function Panel({ tracker, visible, openDashboard }: IPanelProps): JSX.Element {
     }
   }, [visible]);
   const openRun = (runId: string) => setView({ kind: 'run', runId });
-  const store = useLoader(getStoreUri, []);
+  const [storeId, setStoreId] = React.useState(getStoreId());
+  const store = useLoader(getStoreUri, [storeId]);
   const tab = view.kind === 'models' ? 'models' : 'runs';
 
   return (
@@ -76,6 +79,13 @@ function Panel({ tracker, visible, openDashboard }: IPanelProps): JSX.Element {
           onClick={() => setRefreshToken(t => t + 1)}
         />
       </div>
+      <StoreSwitcher
+        onSwitch={id => {
+          setStoreId(id);
+          setView({ kind: 'runs' });
+          setRunsState({ ...runsState, experimentId: '', selected: [] });
+        }}
+      />
       <div
         className="nbtrack-store nbtrack-truncate"
         data-testid="store-uri"
@@ -92,7 +102,7 @@ function Panel({ tracker, visible, openDashboard }: IPanelProps): JSX.Element {
           ← Back
         </button>
       )}
-      <div className="nbtrack-body">
+      <div className="nbtrack-body" key={storeId}>
         {view.kind === 'runs' && (
           <RunsList
             state={runsState}

@@ -22,9 +22,24 @@ export class ApiError extends Error {
 /** Query parameters; arrays become repeated parameters, empty values are dropped. */
 export type Query = Record<string, string | number | string[] | undefined>;
 
+let storeId = '';
+
+/** Read another store the server offers (the sidebar's store switcher); '' = the server's own. */
+export function setStoreId(id: string): void {
+  storeId = id;
+}
+
+/** The store every request reads unless its query names one ('' = the server's own). */
+export function getStoreId(): string {
+  return storeId;
+}
+
 function apiUrl(endPoint: string, query: Query = {}): string {
   const settings = ServerConnection.makeSettings();
   const params = new URLSearchParams();
+  if (storeId && !('store' in query)) {
+    params.append('store', storeId);
+  }
   for (const [key, value] of Object.entries(query)) {
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item !== undefined && item !== '') {

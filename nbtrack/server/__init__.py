@@ -10,6 +10,7 @@ from typing import Any
 from .backend import Backend
 from .config import NbtrackConfig, resolve_tracking_uri
 from .handlers import API_PREFIX, route_table
+from .stores import StoreChoices
 
 __all__ = ["NbtrackConfig", "API_PREFIX"]
 
@@ -22,7 +23,9 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     """Mount the REST handlers under ``<base_url>/nbtrack/api/``."""
     uri = resolve_tracking_uri(serverapp)
     web_app = serverapp.web_app
-    web_app.settings["nbtrack_backend"] = Backend(uri)
+    backend = Backend(uri)
+    web_app.settings["nbtrack_backend"] = backend
+    web_app.settings["nbtrack_stores"] = StoreChoices(backend, NbtrackConfig(parent=serverapp).stores)
     web_app.add_handlers(".*$", route_table(web_app.settings["base_url"]))
     serverapp.log.info("nbtrack: REST API at %s%s/ serving %s", web_app.settings["base_url"], API_PREFIX, uri)
 

@@ -21,6 +21,7 @@ from ..entities import ViewType
 from ..errors import InvalidParameterError, NbtrackError
 from .backend import Backend
 from .serialize import dumps, error_body
+from .stores import StoreChoices
 
 __all__ = ["NbtrackHandler", "http_status_for"]
 
@@ -38,8 +39,13 @@ class NbtrackHandler(APIHandler):
     """JSON API handler over the server's :class:`Backend`; subclasses decorate every verb."""
 
     @property
+    def store_choices(self) -> StoreChoices:
+        return self.settings["nbtrack_stores"]
+
+    @property
     def backend(self) -> Backend:
-        return self.settings["nbtrack_backend"]
+        """The backend of the store named by the query parameter ``store`` (default: the server's)."""
+        return self.store_choices.backend(self.get_argument("store", None))
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(client, ...)`` off the event loop."""

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from traitlets import Unicode
+from traitlets import List, Unicode
 from traitlets.config import Configurable
 
 from ..store.discovery import ENV_URI, PROJECT_ROOT_ENV, canonical_uri, discover_store
@@ -33,6 +33,16 @@ class NbtrackConfig(Configurable):
             "Tracking store the sidebar reads (a path, tinydb:///abs/path or memory:<name>). "
             "Ignored when NBTRACK_TRACKING_URI is set; default: the nearest nbtrack-store/ "
             "up from root_dir, else a new one at the git top-level or root_dir."
+        ),
+    )
+    stores = List(
+        Unicode(),
+        default_value=[],
+        config=True,
+        help=(
+            "More stores the sidebar's store switcher offers besides the one above: MLflow "
+            "tracking servers (http(s)://host:port; credentials from MLFLOW_TRACKING_USERNAME/"
+            "PASSWORD or MLFLOW_TRACKING_TOKEN, never in the URI) or store folders."
         ),
     )
 

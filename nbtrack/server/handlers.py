@@ -20,6 +20,7 @@ from .base import NbtrackHandler
 from .dashboard_handlers import ROUTES as DASHBOARD_ROUTES
 from .diff_handlers import ROUTES as DIFF_ROUTES
 from .registry_handlers import ROUTES as REGISTRY_ROUTES
+from .store_handlers import ROUTES as STORE_ROUTES
 
 __all__ = ["API_PREFIX", "route_table"]
 
@@ -166,5 +167,5 @@ def route_table(base_url: str) -> list[tuple[str, type[NbtrackHandler]]]:
     """Tornado (pattern, handler) pairs for every endpoint under ``<base_url>/nbtrack/api/``."""
     return [
         (url_path_join(base_url, API_PREFIX, pattern) + "/?$", handler)
-        for pattern, handler in _ROUTES + DASHBOARD_ROUTES + REGISTRY_ROUTES + DIFF_ROUTES
+        for pattern, handler in _ROUTES + DASHBOARD_ROUTES + REGISTRY_ROUTES + DIFF_ROUTES + STORE_ROUTES
     ]
