@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import uuid
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 import nbtrack
 from nbtrack import TrackingClient
 from nbtrack.errors import NbtrackError, StoreError, StoreWriteError
+from nbtrack.fluent import runs as fluent
 from nbtrack.store.mlflow import MlflowStore
 
 
@@ -74,3 +76,39 @@ def test_server_that_never_answers_fails_after_the_timeout(monkeypatch):
         port = silent.getsockname()[1]
         with pytest.raises(NbtrackError, match=f"127.0.0.1:{port}.*timed out"):
             MlflowStore(f"http://127.0.0.1:{port}").list_experiments()
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A server of this test's own (it gets stopped), on sqlite in tmp."""
+    servers = sys.modules["_team_servers"]
+    if servers.mlflow_executable() is None:
+        pytest.fail("no mlflow server: .ci/setup creates .ci/venvs/mlflow-server (or set $NBTRACK_MLFLOW_SERVER)")
+    server = servers.start_sqlite_server(tmp_path / "own")
+    yield server
+    fluent._reset()
+    server.stop()
+
+
+def test_server_process_stopped_mid_run_then_restarted_loses_nothing(own_server):
+    """The real server process stops (SIGTERM) and comes back on the same port and database."""
+    from mlflow.tracking import MlflowClient
+
+    nbtrack.set_tracking_uri(own_server.uri)
+    nbtrack.set_experiment("restarted")
+    run = nbtrack.start_run()
+    for i in range(200):
+        nbtrack.log_metric("m", float(i), step=i)
+    nbtrack.flush()
+    own_server.stop()
+    for i in range(200, 500):
+        nbtrack.log_metric("m", float(i), step=i)  # buffering never fails, the server is gone
+    with pytest.raises(StoreWriteError, match=f"127.0.0.1:{own_server.port}.*refused") as err:
+        nbtrack.flush()
+    assert "kept in memory" in str(err.value)
+    own_server.start()
+    nbtrack.flush()
+    nbtrack.end_run()
+    reader = MlflowClient(own_server.uri)
+    assert _steps(reader, run.info.run_id) == list(range(500))
+    assert reader.get_run(run.info.run_id).info.status == "FINISHED"
