@@ -226,7 +226,9 @@ class DocStore:
                 return False, {}
             run_id = uuid.uuid4().hex[: 32 - run_docs.SHARD_DIGITS] + f"{number:0{run_docs.SHARD_DIGITS}x}"
             doc.update(run_id=run_id, artifact_uri=f"{exp.artifact_location.rstrip('/')}/{run_id}")
-            entry_id = str(max(map(int, table), default=0) + 1)
+            entry_id = str(len(table) + 1)  # entries are 1..n, never removed
+            if entry_id in table:
+                entry_id = str(max(map(int, table), default=0) + 1)
             filled[0] = len(table) + 1 >= RUNS_PER_SHARD
             return True, {("runs", entry_id): dict(doc)}
 
