@@ -19,6 +19,7 @@ Rules:
   of points at any rate.
 - After ``fork`` the child starts empty with fresh locks and no flusher (``reset_after_fork``);
   the parent keeps and writes the points logged before the fork.
+- SIGTERM writes the buffers before the process dies by it (``_sigterm``).
 
 Why appends take no lock. A series is appended to by one thread only, the one that created it
 (its ``owner``); another thread logging the same key gets a series of its own. Its three
@@ -45,6 +46,7 @@ from time import time as _time
 from typing import Any
 
 from ..errors import NbtrackError
+from . import _sigterm
 
 #: The flusher takes buffered points this long after the first one arrives, and then at most
 #: this often (take to take), so with the backlog bound below a point is durable within ~0.5 s.
@@ -313,6 +315,7 @@ class MetricBuffer:
             self._thread = threading.Thread(target=self._loop, name="nbtrack-flusher", daemon=True)
         self._thread.start()
         _flush_at_process_exit(self)
+        _sigterm.install(_flush_all)
 
     def _loop(self) -> None:
         """Take what is waiting ``BACKGROUND_INTERVALS`` intervals after the last take by any
@@ -487,7 +490,8 @@ def _flush_at_process_exit(buffer: MetricBuffer) -> None:
     """multiprocessing children end with ``os._exit`` (no atexit): flush in its exit finalizers.
 
     Registered when the flusher starts, which in a forked child is after multiprocessing cleared
-    the parent's finalizers. A worker killed by ``Pool.terminate()`` (SIGTERM) runs no finalizer.
+    the parent's finalizers. A worker killed by ``Pool.terminate()`` (SIGTERM) runs no finalizer:
+    ``_sigterm`` writes its points.
     """
     util = sys.modules.get("multiprocessing.util")
     if util is not None:
@@ -502,6 +506,11 @@ def _quiet_flush(ref: weakref.ref[MetricBuffer]) -> None:
         buffer.flush()
     except Exception as exc:
         log.error("nbtrack: could not write metric points at process exit: %s", exc)
+
+
+def _flush_all() -> None:
+    for buffer in list(_BUFFERS):
+        _quiet_flush(weakref.ref(buffer))
 
 
 if hasattr(os, "register_at_fork"):
