@@ -2,18 +2,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 import nbtrack
+from tests._support.kernels import notebook, notebook_client, output_text
 
-REPO = Path(__file__).resolve().parents[2]
-KERNEL = "python3"
 TIMEOUT_S = 180
 
 SETUP = "%load_ext nbtrack\nimport nbtrack"
@@ -41,41 +38,6 @@ RUN_B = "k = 2\nimport yaml"
 RUN_B2 = "%%track_run b -e kdiff -p k\nscale = 2\nnbtrack.log_metric('v', 1 * scale)"
 
 
-@pytest.fixture
-def store_uri(tmp_path, monkeypatch) -> str:
-    """A fresh store; kernels started here inherit it and this checkout on PYTHONPATH."""
-    uri = str(tmp_path / "store")
-    monkeypatch.setenv("NBTRACK_TRACKING_URI", uri)
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", f"{REPO}{os.pathsep}{path}" if path else str(REPO))
-    for var in ("NBTRACK_NOTEBOOK", "JPY_SESSION_NAME", "NBTRACK_EXPERIMENT_NAME", "NBTRACK_EXPERIMENT_ID"):
-        monkeypatch.delenv(var, raising=False)
-    return uri
-
-
-def _notebook(*sources: str) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
-    return nb
-
-
-def _client(nb: nbformat.NotebookNode, cwd: Path, **kwargs) -> NotebookClient:
-    return NotebookClient(nb, kernel_name=KERNEL, timeout=TIMEOUT_S, startup_timeout=180,
-                          iopub_timeout=120, raise_on_iopub_timeout=True, resources={"metadata": {"path": str(cwd)}}, **kwargs)
-
-
-def _text(cell: nbformat.NotebookNode) -> str:
-    parts = []
-    for out in cell.outputs:
-        if out.output_type == "stream":
-            parts.append(out.text)
-        elif out.output_type == "error":
-            parts.append(f"{out.ename}: {out.evalue}")
-        else:
-            parts.append(out.get("data", {}).get("text/plain", ""))
-    return "\n".join(parts)
-
-
 def _runs(uri: str, experiment: str) -> list[nbtrack.Run]:
     client = nbtrack.TrackingClient(uri)
     exp = client.get_experiment_by_name(experiment)
@@ -94,14 +56,14 @@ def _parent(runs):
 def test_sweeps_restore_and_diff_in_a_kernel(store_uri, tmp_path):
     restore = '%track_restore "lr=0.01 depth=3"'
     diff = "%track_diff a b"
-    nb = _notebook(SETUP, GRID, RANDOM.format(name="r1"), RANDOM.format(name="r2"), OPTUNA, FAILING,
+    nb = notebook(SETUP, GRID, RANDOM.format(name="r1"), RANDOM.format(name="r2"), OPTUNA, FAILING,
                    PROBE, restore, RUN_A, RUN_A2, RUN_B, RUN_B2, diff, PROBE)
     payloads: dict[int, list] = {}
 
     def keep_payload(cell, cell_index, execute_reply):
         payloads[cell_index] = execute_reply["content"].get("payload", [])
 
-    _client(nb, tmp_path, on_cell_executed=keep_payload).execute()
+    notebook_client(nb, tmp_path, TIMEOUT_S, on_cell_executed=keep_payload).execute()
 
     grid = _runs(store_uri, "kgrid")
     assert len(grid) == 5 and {r.info.status for r in grid} == {"FINISHED"}
@@ -131,12 +93,12 @@ def test_sweeps_restore_and_diff_in_a_kernel(store_uri, tmp_path):
     assert sorted((c.data.params["x"], c.info.status) for c in flaky) == [
         ("1", "FINISHED"), ("2", "FAILED"), ("3", "FINISHED")]
 
-    assert _text(nb.cells[6]).strip() == "active: None" == _text(nb.cells[13]).strip()
+    assert output_text(nb.cells[6]).strip() == "active: None" == output_text(nb.cells[13]).strip()
     [next_cell] = [p for p in payloads[7] if p.get("source") == "set_next_input"]
     restored = [c for c in children if c.info.run_name == "lr=0.01 depth=3"][0]
     assert next_cell["text"] == (f"# restored from run 'lr=0.01 depth=3' ({restored.info.run_id})\n"
                                  "lr = 0.01\ndepth = 3\nnbtrack.log_metric(\"loss\", lr * depth)\n")
-    shown = _text(nb.cells[12])
+    shown = output_text(nb.cells[12])
     assert "+scale = 2" in shown and "k: 1 -> 2" in shown and "v: 1 -> 2" in shown
     assert "PyYAML: (none) -> " in shown
 
@@ -165,7 +127,7 @@ AWAITING = "%%track_sweep -e kint x=[1]\nimport asyncio\nawait asyncio.sleep(0)"
 
 
 async def _run_interrupted(nb: nbformat.NotebookNode, cwd: Path, mark: Path) -> None:
-    client = _client(nb, cwd, allow_errors=True)
+    client = notebook_client(nb, cwd, TIMEOUT_S, allow_errors=True)
     async with client.async_setup_kernel():
         await client.async_execute_cell(nb.cells[0], 0)
         task = asyncio.ensure_future(client.async_execute_cell(nb.cells[1], 1))
@@ -178,13 +140,13 @@ async def _run_interrupted(nb: nbformat.NotebookNode, cwd: Path, mark: Path) -> 
 
 def test_an_interrupt_from_the_kernel_manager_mid_sweep(store_uri, tmp_path):
     mark = tmp_path / "in-body"
-    nb = _notebook(SETUP, INTERRUPTED.format(mark=str(mark)), AFTER, AWAITING)
+    nb = notebook(SETUP, INTERRUPTED.format(mark=str(mark)), AFTER, AWAITING)
     asyncio.run(_run_interrupted(nb, tmp_path, mark))
     runs = _runs(store_uri, "kint")
     status = {c.data.params["x"]: c.info.status for c in _children(runs)}
     assert status == {"0": "FINISHED", "1": "FINISHED", "2": "KILLED"}
     assert _parent(runs).info.status == "KILLED"
     assert any(o.output_type == "error" and o.ename == "KeyboardInterrupt" for o in nb.cells[1].outputs)
-    assert _text(nb.cells[2]).strip() == "active: None sum: 2"
-    assert "UsageError: %%track_sweep cannot run a body with top-level `await`" in _text(nb.cells[3])
+    assert output_text(nb.cells[2]).strip() == "active: None sum: 2"
+    assert "UsageError: %%track_sweep cannot run a body with top-level `await`" in output_text(nb.cells[3])
     assert len(_runs(store_uri, "kint")) == 4  # the refused sweep started no run
