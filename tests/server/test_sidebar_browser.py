@@ -9,29 +9,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from nbtrack.client import TrackingClient
+from tests._support.env import REPO
+from tests._support.lab import CHROMIUM, chromium_page, lab_env, serve_lab, wait_for
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-UI_TIMEOUT_MS = 60_000
 
 CELL_RUNS = """\
 import nbtrack
@@ -53,27 +41,6 @@ CELL_START = 'live = nbtrack.start_run(run_name="live-run")\nnbtrack.log_metric(
 CELL_END = "nbtrack.end_run()"
 
 
-def _wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
-    """Poll ``condition`` until it returns something truthy; fail with ``what`` on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = condition()
-        except OSError:
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)  # poll interval, not a synchronisation sleep
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _notebook(cells: list[str]) -> dict:
     return {
         "cells": [
@@ -85,17 +52,6 @@ def _notebook(cells: list[str]) -> dict:
                                     "language": "python", "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5,
     }
-
-
-def _this_checkouts_extension(tmp_path: Path) -> str:
-    """A JUPYTER_PATH entry whose labextensions/nbtrack is the bundle built in this checkout,
-    so the lab loads it ahead of an installed copy."""
-    data = tmp_path / "jupyter-data"
-    built = REPO / "nbtrack" / "labextension"
-    if (built / "package.json").exists():
-        (data / "labextensions").mkdir(parents=True)
-        (data / "labextensions" / "nbtrack").symlink_to(built)
-    return str(data) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
 
 
 class Lab:
@@ -116,60 +72,14 @@ def lab(tmp_path) -> Iterator[Lab]:
     seed.log_model(run, {"weights": [1, 2]}, "model", registered_model_name="churn")
     seed.set_terminated(run)
 
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "NBTRACK_TRACKING_URI": str(store),
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-        "JUPYTER_PATH": _this_checkouts_extension(tmp_path),
-    }
-    log = open(tmp_path / "lab.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--ServerApp.allow_root=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        def ready() -> bool:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited: {(tmp_path / 'lab.log').read_text()[-2000:]}")
-            req = urllib.request.Request(f"{url}/api/status",
-                                         headers={"Authorization": f"token {token}"})
-            with urllib.request.urlopen(req, timeout=2) as response:
-                return response.status == 200
-
-        _wait_for(ready, 90, "jupyter lab /api/status")
+    with serve_lab(root, lab_env(tmp_path, store), tmp_path / "lab.log") as (url, token):
         yield Lab(url, token, store)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
 def page(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 760})
-            context.set_default_timeout(UI_TIMEOUT_MS)
-            page = context.new_page()
-            page.goto(f"{lab.url}/lab/tree/demo.ipynb?token={lab.token}")
-            yield page
-        finally:
-            browser.close()
+    with chromium_page(f"{lab.url}/lab/tree/demo.ipynb?token={lab.token}") as page:
+        yield page
 
 
 def _run_cell(page, index: int, count: int) -> None:
@@ -219,7 +129,7 @@ def test_sidebar_lists_runs_follows_kernel_and_promotes(lab, page, tmp_path):
     page.get_by_test_id("filter-input").fill("params.lr = '0.01'")
     page.get_by_test_id("filter-input").press("Enter")
     page.get_by_test_id("filter-error").wait_for(state="detached")
-    _wait_for(lambda: page.get_by_test_id("run-row").count() == 1, 30, "filtered table")
+    wait_for(lambda: page.get_by_test_id("run-row").count() == 1, 30, "filtered table")
     run_id = _row(page, "lr-0.01").get_attribute("data-run-id")
     _row(page, "lr-0.01").click()
     detail = page.get_by_test_id("run-detail")
@@ -249,7 +159,7 @@ def _widen_sidebar(page, width: int) -> None:
     page.mouse.down()
     page.mouse.move(width, box["y"] + 200, steps=5)
     page.mouse.up()
-    _wait_for(lambda: page.get_by_test_id("nbtrack-panel").bounding_box()["width"] > width - 80,
+    wait_for(lambda: page.get_by_test_id("nbtrack-panel").bounding_box()["width"] > width - 80,
               10, "the sidebar to widen")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -14,9 +13,9 @@ import pytest
 
 from nbtrack.cli import main
 from nbtrack.client import TrackingClient
+from tests._support.lab import CHROMIUM, free_port, running_server
 
 from .checks import contrast_problems
-from .conftest import CHROMIUM, free_port, stop, wait_http
 from .seed import seed_demo
 
 pytestmark = pytest.mark.slow
@@ -71,17 +70,9 @@ def ui_server(demo_store, tmp_path_factory):
     env = {**os.environ, "JUPYTER_TOKEN": token, "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
            "JUPYTER_CONFIG_DIR": str(tmp / "config")}
     env.pop("NBTRACK_TRACKING_URI", None)
-    log = tmp / "ui.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "nbtrack.cli", "ui", str(demo_store), "--port", str(port),
-                                 "--allow-root"],
-                                env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/api/status", token, proc, log)
+    cmd = [sys.executable, "-m", "nbtrack.cli", "ui", str(demo_store), "--port", str(port), "--allow-root"]
+    with running_server(cmd, env, tmp / "ui.log", port, token) as url:
         yield url, token
-    finally:
-        stop(proc)
 
 
 def _status(url: str, headers: dict[str, str] | None = None) -> int:
