@@ -5,7 +5,8 @@ a writer process logs ``log_metric("x", ..., step=i)`` to a fresh store in a tem
 the rate, and publishes (points logged, time of the newest) in an 8-byte-pair shared file after
 every 100 points. This process polls every ``POLL_S``: it reads the run's history *file* as
 committed on disk (``metrics/<run_id>.json`` and the sealed chunk it ends with), never the
-writer's memory, and samples the writer's RSS from ``/proc/<pid>/statm``.
+writer's memory (decoded with the store's own column reader), and samples the writer's RSS from
+``/proc/<pid>/statm``.
 
 The loss window at a poll is the timestamp of the newest logged point minus that of the newest
 durable one: what a SIGKILL at that instant would lose, in seconds of logging. Reported per rate:
@@ -32,6 +33,8 @@ from typing import Any
 
 import orjson
 
+from nbtrack.store import _columns, metric_docs
+
 HERE = Path(__file__).resolve().parent
 POLL_S = 0.1
 WINDOW_S = 10
@@ -50,7 +53,7 @@ def write(uri: str, rate: int, seconds: float, progress_path: str) -> None:
     print(run.info.run_id, flush=True)
     log, i, started = nbtrack.log_metric, 0, time.monotonic()
     while (elapsed := time.monotonic() - started) < seconds:
-        target = i + 100 if rate == 0 else int(elapsed * rate)
+        target = i + 100 if rate == 0 else min(int(elapsed * rate), i + 1000)  # behind: check the clock often
         if target <= i:
             time.sleep(0.001)  # pacing, not synchronisation
             continue
@@ -74,11 +77,13 @@ def durable(store: Path, run_id: str) -> tuple[int, int]:
     if not table:
         return 0, 0
     chunks = [table[c] for c in sorted(table, key=int)]
-    count = sum(c["count"] if "file" in c else len(c["step"]) for c in chunks)
+    count = sum(c["count"] for c in chunks)
     last = chunks[-1]
-    if "file" in last:
-        last = orjson.loads((store / f"{last['file']}.json").read_bytes())
-    return count, int(last["timestamp"][-1])
+    if metric_docs.is_open(last):
+        timestamps = metric_docs.inline_parts(last)[2]
+    else:  # sealed: its own binary file of packed columns
+        timestamps = _columns.unpack((store / f"{last['columns']}.col").read_bytes())[2]
+    return count, int(timestamps[-1])
 
 
 def rss_mb(pid: int) -> float:
@@ -99,7 +104,7 @@ def measure(rate: int, seconds: float) -> dict[str, Any]:
     with open(progress_path, "rb") as fh:
         progress = mmap.mmap(fh.fileno(), PROGRESS.size, access=mmap.ACCESS_READ)
     samples: list[dict[str, float]] = []
-    started = time.monotonic()
+    started: float | None = None  # the first commit: the writer logs from ~FLUSH_INTERVAL_S before
     while proc.poll() is None:
         count, newest = durable(folder / "store", run_id)
         logged, logged_at = PROGRESS.unpack_from(progress, 0)
@@ -110,12 +115,15 @@ def measure(rate: int, seconds: float) -> dict[str, Any]:
         if not rss:  # the writer is exiting
             break
         if count:  # from the first commit on (the first flush comes ``FLUSH_INTERVAL_S`` after the first point)
+            started = time.monotonic() if started is None else started
             samples.append({"t": time.monotonic() - started, "logged": logged, "durable": count,
                             "lag_s": max(logged_at - newest, 0) / 1000, "rss_mb": rss})
         time.sleep(POLL_S)  # sampling period of the measurement
     final = int(proc.stdout.read().split()[-1])
     proc.wait()
     stored, _ = durable(folder / "store", run_id)
+    while samples and samples[-1]["logged"] == final:  # the writer had stopped logging
+        samples.pop()
     return {"rate": rate, "seconds": seconds, "logged": final, "stored": stored, "samples": samples,
             **summary(samples, seconds)}
 
