@@ -213,3 +213,53 @@ def test_mlflow_docs_snippets_run_with_only_the_import_changed(reader, snippet):
         assert version.version == 1
     if "history" in ns:
         assert [m.value for m in ns["history"]] == [1.0, 0.5, 1 / 3] and len(ns["runs"]) == 1
+
+
+XGBOOST_GUIDE = '''
+import mlflow
+import mlflow.xgboost
+import xgboost as xgb
+from sklearn.datasets import load_diabetes
+from sklearn.model_selection import train_test_split
+
+mlflow.xgboost.autolog()
+data = load_diabetes()
+X_train, X_test, y_train, y_test = train_test_split(
+    data.data, data.target, test_size=0.2, random_state=42
+)
+dtrain = xgb.DMatrix(X_train, label=y_train)
+dtest = xgb.DMatrix(X_test, label=y_test)
+params = {
+    "objective": "reg:squarederror",
+    "max_depth": 6,
+    "learning_rate": 0.1,
+    "subsample": 0.8,
+    "colsample_bytree": 0.8,
+    "random_state": 42,
+}
+with mlflow.start_run():
+    model = xgb.train(
+        params=params,
+        dtrain=dtrain,
+        num_boost_round=100,
+        evals=[(dtrain, "train"), (dtest, "test")],
+        early_stopping_rounds=10,
+        verbose_eval=False,
+    )
+print(f"Best iteration: {model.best_iteration}")
+print(f"Best score: {model.best_score}")
+'''
+
+
+def test_mlflow_xgboost_guide_quick_start(reader):
+    """The quick start of MLflow's "XGBoost with MLflow" guide (its autologging section)."""
+    pytest.importorskip("xgboost")
+    ns: dict = {}
+    try:
+        exec(compile(port_imports(XGBOOST_GUIDE), "<mlflow xgboost guide>", "exec"), ns)  # noqa: S102
+    finally:
+        nbtrack.xgboost.autolog(disable=True)
+    run = nbtrack.last_active_run()
+    assert run.data.metrics["best_iteration"] == ns["model"].best_iteration
+    assert {"train-rmse", "test-rmse", "stopped_iteration"} <= set(run.data.metrics)
+    assert run.data.params["max_depth"] == "6" and run.data.params["early_stopping_rounds"] == "10"
