@@ -9,6 +9,8 @@ import importlib.util
 import sys
 from typing import Any
 
+from ._common import warn
+
 __all__ = ["autolog", "is_enabled"]
 
 
@@ -46,10 +48,13 @@ def autolog(
         loaded = f"{__name__}.{name}" in sys.modules
         if (loaded or not disable) and importlib.util.find_spec(name) is not None:
             module = importlib.import_module(f"{__name__}.{name}")
-            module.autolog(
-                log_models=log_models, log_input_examples=log_input_examples,
-                log_model_signatures=log_model_signatures, disable=disable, silent=silent,
-            )
+            try:
+                module.autolog(
+                    log_models=log_models, log_input_examples=log_input_examples,
+                    log_model_signatures=log_model_signatures, disable=disable, silent=silent,
+                )
+            except ImportError as exc:  # an installed but broken library: the others still log
+                warn(f"turn on {name} autologging", exc, silent)
 
 
 _BOOSTING = ("xgboost", "lightgbm")
