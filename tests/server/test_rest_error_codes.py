@@ -53,3 +53,17 @@ def test_one_table_for_client_and_server(error_code):
 
     exc = NbtrackError("x", error_code=error_code)
     assert http_status_for(exc) == exc.get_http_status_code() == HTTP_STATUS[error_code]
+
+
+@pytest.mark.parametrize("status, code", [(400, "BAD_REQUEST"), (403, "PERMISSION_DENIED"),
+                                          (404, "ENDPOINT_NOT_FOUND"), (500, "INTERNAL_ERROR")])
+def test_http_failures_outside_nbtrack_get_mlflows_code_for_their_status(status, code):
+    from nbtrack.server.serialize import error_body
+
+    body = error_body(None, status, "why")
+    assert body == {"error_code": code, "message": "why", "error": "HTTPError"}
+
+
+async def test_a_bad_json_body_is_invalid_parameter_value(seeded, fetch_error):
+    code, body = await fetch_error(f"runs/{seeded.good_run}/tags/note", method="PUT", body="{not json")
+    _check(code, body, "INVALID_PARAMETER_VALUE")
