@@ -86,6 +86,7 @@ def _py(code: str, *args: str, python: str = sys.executable) -> str:
 def _server(tmp: Path):
     spec = importlib.util.spec_from_file_location("_team_servers", ROOT / "tests/team/_servers.py")
     servers = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = servers  # dataclasses look their module up while the class is made
     spec.loader.exec_module(servers)
     return servers.start_sqlite_server(tmp)
 

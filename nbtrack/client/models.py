@@ -143,20 +143,31 @@ class ModelsMixin(ArtifactsMixin):
         ModelIntegrityError
             If a file of the model changed, went missing or was added after logging.
         """
-        return load_model_folder(self._model_folder(model_uri), expected_flavor=flavor)
+        if not self._store_is_remote():
+            return load_model_folder(self._model_folder(model_uri), expected_flavor=flavor)
+        with tempfile.TemporaryDirectory(prefix="nbtrack-model-") as tmp:
+            return load_model_folder(self._model_folder(model_uri, Path(tmp)), expected_flavor=flavor)
 
-    def _model_folder(self, model_uri: str) -> Path:
+    def _model_folder(self, model_uri: str, download_to: Path | None = None) -> Path:
+        """The model's local folder; on a server's store, its files downloaded into ``download_to``."""
         parsed = parse_model_uri(model_uri)
         if isinstance(parsed, RunsUri):
+            if download_to is not None:
+                return Path(self.download_artifacts(parsed.run_id, parsed.path, download_to))
             folder = _run_folder(self.get_run(parsed.run_id), parsed.path)
             if not folder.is_dir():
                 raise ArtifactNotFoundError(
                     f"Model URI {model_uri!r}: run {parsed.run_id} has no artifact folder {parsed.path!r}"
                 )
             return folder
-        source = self._resolve_version(parsed).source
+        version = self._resolve_version(parsed)
+        source = version.source
         if source.startswith("models:/") and source != model_uri:  # a copied version
-            return self._model_folder(source)
+            return self._model_folder(source, download_to)
+        if download_to is not None and version.run_id:
+            prefix = self.get_run(version.run_id).info.artifact_uri.rstrip("/") + "/"
+            if source.startswith(prefix):
+                return self._model_folder(f"runs:/{version.run_id}/{source[len(prefix):]}", download_to)
         return local_path(source)
 
     def _resolve_version(self, parsed: ModelsUri) -> ModelVersion:

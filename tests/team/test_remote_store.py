@@ -165,7 +165,9 @@ def test_registry_flow_with_stages_and_aliases(server_uri, mlflow_client):
     client.update_model_version(name, 2, "the better one")
 
     theirs = mlflow_client.get_registered_model(name)
-    assert (theirs.description, theirs.tags, dict(theirs.aliases)) == ("first", {"team": "a"}, {"champion": "2"})
+    tags = {k: v for k, v in theirs.tags.items() if not k.startswith("nbtrack.audit.")}
+    assert (theirs.description, tags, dict(theirs.aliases)) == ("first", {"team": "a"}, {"champion": "2"})
+    assert client.get_registered_model(name).tags == {"team": "a"}
     got = {int(v.version): v for v in mlflow_client.search_model_versions(f"name='{name}'")}
     assert (got[1].current_stage, got[2].current_stage) == ("Archived", "Production")
     assert got[2].description == "the better one" and got[2].run_id == run.info.run_id
@@ -173,8 +175,16 @@ def test_registry_flow_with_stages_and_aliases(server_uri, mlflow_client):
     assert client.get_model_version_by_alias(name, "champion").version == 2
     assert [v.version for v in client.get_latest_versions(name, ["Production"])] == [2]
 
+    # The audit trail is kept on the server (model tags), read back by a fresh client.
+    actions = [e.action for e in TrackingClient(server_uri).get_registry_audit(name)]
+    assert actions.count("create_model_version") == 2 and actions.count("set_registered_model_alias") == 2
+    assert len(actions) == len({k for k in theirs.tags if k.startswith("nbtrack.audit.")})
+    assert [e.version for e in client.get_registry_audit(name, 1) if e.action == "transition_model_version_stage"]
+
     client.rename_registered_model(name, name + "-renamed")
     assert mlflow_client.get_registered_model(name + "-renamed").aliases == {"champion": "2"}
+    renamed = [e.action for e in client.get_registry_audit(name + "-renamed")]
+    assert renamed[:len(actions)] == actions and renamed[-1] == "rename_registered_model"
     client.delete_registered_model(name + "-renamed")
     assert not mlflow_client.search_registered_models(f"name='{name}-renamed'")
 
@@ -208,3 +218,21 @@ def test_credentials_never_show(mlflow_server, monkeypatch):
         client.get_run("0123456789abcdef0123456789abcdef")
     assert "pw-never-shown" not in str(err.value)
     assert "pw-never-shown" not in redact("http://alice:pw-never-shown@h:1 said pw-never-shown")
+
+
+def test_models_logged_loaded_and_registered_on_a_server(server_uri, mlflow_client):
+    """log_model / load_model / register_model through the server's artifact store."""
+    name = f"model-{uuid.uuid4().hex[:8]}"
+    weights = {"w": [1.5, 2.5], "bias": -1}
+    with nbtrack.start_run() as run:
+        nbtrack.log_model(weights, "model", registered_model_name=name)
+    run_id = run.info.run_id
+    assert nbtrack.load_model(f"runs:/{run_id}/model") == weights
+    assert nbtrack.load_model(f"models:/{name}/1") == weights
+    TrackingClient().set_registered_model_alias(name, "champion", 1)
+    assert nbtrack.load_model(f"models:/{name}@champion") == weights
+    v2 = nbtrack.register_model(f"runs:/{run_id}/model", name)
+    assert int(v2.version) == 2
+    assert {f.path for f in mlflow_client.list_artifacts(run_id, "model")}  # on the server's store
+    assert mlflow_client.get_model_version(name, "2").run_id == run_id
+    assert nbtrack.load_model(f"models:/{name}/2") == weights

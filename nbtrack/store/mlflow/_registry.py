@@ -4,12 +4,15 @@
 registry rules on a copy and sends the difference as MLflow registry calls, so every rule
 (stage names, alias syntax, archiving) is checked once, by the same code as for local stores.
 Renames are read from the audit event the rule records (a diff alone would see a delete and a
-create). The audit trail itself is not kept on the server: MLflow has no place for it.
+create). The audit trail lives on the server as registered-model tags ``nbtrack.audit.NNNNNN``,
+one JSON event each, appended after the change they record; ``read()`` takes them out of the
+model's tags. MLflow deletes a model's tags with it, so a deleted model's trail is gone there.
 """
 from __future__ import annotations
 
 import copy
 import functools
+import json
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -19,6 +22,7 @@ from ...search.paging import all_pages
 
 T = TypeVar("T")
 _PAGE = 1000
+AUDIT_TAG = "nbtrack.audit."
 
 
 class RegistryMirror:
@@ -33,12 +37,16 @@ class RegistryMirror:
 
     def _read(self) -> dict[str, Any]:
         models: dict[str, Any] = {}
+        audit: dict[str, list[dict[str, Any]]] = {}
         for rm in all_pages(self._client.search_registered_models, max_results=_PAGE):
             aliases = {a: int(v) for a, v in dict(rm.aliases or {}).items()}
+            tags = dict(rm.tags or {})
+            events = sorted(k for k in tags if k.startswith(AUDIT_TAG))
+            audit[rm.name] = [json.loads(tags.pop(k)) for k in events]
             models[rm.name] = {
                 "name": rm.name, "creation_timestamp": rm.creation_timestamp,
                 "last_updated_timestamp": rm.last_updated_timestamp,
-                "description": rm.description or "", "tags": dict(rm.tags or {}),
+                "description": rm.description or "", "tags": tags,
                 "aliases": aliases, "next_version": 1, "versions": {},
             }
         for mv in all_pages(self._client.search_model_versions, max_results=_PAGE):
@@ -54,7 +62,7 @@ class RegistryMirror:
                 "tags": dict(mv.tags or {}), "user_id": mv.user_id or "",
             }
             model["next_version"] = max(model["next_version"], number + 1)
-        return {"models": models, "audit": {}}
+        return {"models": models, "audit": audit}
 
     def update(self, fn: Callable[[dict[str, Any]], T]) -> T:
         old = self.read()
@@ -69,8 +77,13 @@ class RegistryMirror:
     def _apply(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         c = self._client
         before, after = dict(old["models"]), new["models"]
+        for name, model in before.items():  # the events each model's tags hold now
+            before[name] = {**model, "audit": old["audit"].get(name, [])}
+        known = {json.dumps(e, sort_keys=True) for events in old["audit"].values() for e in events}
         for events in new.get("audit", {}).values():
             for event in events:
+                if json.dumps(event, sort_keys=True) in known:
+                    continue  # recorded by an earlier change
                 if event["action"] == "rename_registered_model" and event["before"] in before:
                     c.rename_registered_model(event["before"], event["after"])
                     before[event["after"]] = before.pop(event["before"])
@@ -83,6 +96,13 @@ class RegistryMirror:
                                          "aliases": {}, "versions": {}}, model)
             else:
                 self._apply_model(name, before[name], model)
+            self._append_audit(name, len(before[name]["audit"]) if name in before else 0,
+                               new.get("audit", {}).get(name, []))
+
+    def _append_audit(self, name: str, on_server: int, events: list[dict[str, Any]]) -> None:
+        """Events past the ``on_server`` ones the model's tags hold, as one tag each."""
+        for number in range(on_server, len(events)):
+            self._client.set_registered_model_tag(name, f"{AUDIT_TAG}{number:06d}", json.dumps(events[number]))
 
     def _apply_model(self, name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         c = self._client
