@@ -114,6 +114,7 @@ class BoostingAutolog:
 
     flavor = ""
     unlogged: frozenset[str] = frozenset()
+    post_training_score = False  # log the wrappers' ``score()`` afterwards, as MLflow does
 
     def __init__(self) -> None:
         import threading
@@ -150,6 +151,10 @@ class BoostingAutolog:
         for cls in self.estimator_classes():
             if "fit" in vars(cls):
                 self.patches.apply(cls, "fit", self.wrap_fit)
+            if self.post_training_score and callable(getattr(cls, "score", None)):
+                from .sklearn import wrap_score
+
+                self.patches.apply(cls, "score", wrap_score)
 
     def disable(self) -> None:
         self.patches.remove()
@@ -223,6 +228,10 @@ class BoostingAutolog:
                     if target is not None and self.config.get("log_models", True):
                         X = args[0] if args else kwargs.get("X")
                         guarded("log the model", lambda: self.log_model(*target, est, X), self.silent)
+                    if target is not None and self.post_training_score:
+                        from .sklearn import remember_fit
+
+                        remember_fit(est, target[1])
                     return result
             finally:
                 self.local.fitting = False

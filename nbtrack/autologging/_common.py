@@ -105,11 +105,20 @@ class Patches:
         return bool(self._applied)
 
     def apply(self, owner: Any, name: str, wrapper: Callable[[Any], Any]) -> None:
-        original = vars(owner)[name] if isinstance(owner, type) else getattr(owner, name)
-        setattr(owner, name, wrapper(original))
-        self._applied.append((owner, name, original))
+        """Replace ``owner.name`` by ``wrapper(original)``; a class's method may be inherited
+        (the wrapper then shadows it on ``owner`` only, and removal deletes the shadow)."""
+        own = not isinstance(owner, type) or name in vars(owner)
+        original = vars(owner)[name] if isinstance(owner, type) and own else getattr(owner, name)
+        setattr(owner, name, wrapper(getattr(original, "_nbtrack_original", original)))
+        self._applied.append((owner, name, original if own else _INHERITED))
 
     def remove(self) -> None:
         while self._applied:
             owner, name, original = self._applied.pop()
-            setattr(owner, name, original)
+            if original is _INHERITED:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+
+
+_INHERITED = object()

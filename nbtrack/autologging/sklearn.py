@@ -33,7 +33,7 @@ from typing import Any
 
 from ._common import in_library_session
 
-__all__ = ["autolog", "is_enabled"]
+__all__ = ["autolog", "is_enabled", "remember_fit", "wrap_score"]
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def autolog(
             if name in vars(cls):
                 _patch(cls, name, _wrap_fit)
         if "score" in vars(cls):
-            _patch(cls, "score", _wrap_score)
+            _patch(cls, "score", wrap_score)
 
 
 @functools.lru_cache(maxsize=1)
@@ -336,7 +336,15 @@ def _log_search(client: Any, parent_id: str, search: Any) -> None:
 
 
 # -- score after training -----------------------------------------------------------------
-def _wrap_score(original: Callable[..., Any]) -> Callable[..., Any]:
+def remember_fit(est: Any, run_id: str) -> None:
+    """Note the run ``est`` was fitted in, so a later ``score()`` is logged there (the
+    XGBoost wrappers use this too)."""
+    _fitted_in[est] = run_id
+
+
+def wrap_score(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``score`` that logs ``<Class>_score_<X's variable name>`` into the run the estimator was
+    fitted in, as MLflow's post-training metrics."""
     @functools.wraps(original)
     def score(self: Any, *args: Any, **kwargs: Any) -> Any:
         value = original(self, *args, **kwargs)

@@ -6,7 +6,8 @@ or into a run started for the call (tag ``mlflow.autologging = xgboost``): the b
 ``stopped_iteration``, ``best_iteration`` and the best iteration's metrics when
 ``early_stopping_rounds`` is given, ``feature_importance_<type>.json`` (and ``.png`` with
 matplotlib) for each of ``importance_types`` (default ``["weight"]``), and the model at
-``runs:/<run_id>/model`` (the fitted estimator for the wrappers, with its signature).
+``runs:/<run_id>/model`` (the fitted estimator for the wrappers, with its signature); a wrapper's
+later ``score(X, y)`` is logged as ``<Class>_score_<X's variable name>``.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ FLAVOR_NAME = "xgboost"
 
 class _XGBoost(BoostingAutolog):
     flavor = FLAVOR_NAME
+    post_training_score = True
     unlogged = frozenset({
         "params", "dtrain", "evals", "obj", "feval", "evals_result", "xgb_model", "callbacks",
         "learning_rates",

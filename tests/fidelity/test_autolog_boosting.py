@@ -219,3 +219,23 @@ def test_autolog_switches_both_on_and_off(client, data):
     with nbtrack.start_run() as run:
         xgb.train({"objective": "reg:squarederror"}, xgb.DMatrix(Xd, yd), num_boost_round=2)
     assert client.get_run(run.info.run_id).data.params == {}
+
+
+def test_post_training_score_of_the_wrappers(autologged, data):
+    """MLflow 3.17.2 logged ``XGBClassifier_score_Xb`` after ``m.score(Xb, yb)`` and nothing for
+    ``LGBMRegressor(...).score(Xd, yd)`` (recorded beside MLFLOW_KEYS)."""
+    Xb, yb = load_breast_cancer(return_X_y=True)
+    Xd, yd = data["diabetes"]
+    with nbtrack.start_run() as run:
+        m = xgb.XGBClassifier(n_estimators=3).fit(Xb, yb)
+        value = m.score(Xb, yb)
+    metrics = autologged.get_run(run.info.run_id).data.metrics
+    assert metrics["XGBClassifier_score_Xb"] == pytest.approx(value)
+    with nbtrack.start_run() as run:
+        r = lgb.LGBMRegressor(n_estimators=3, verbose=-1).fit(Xd, yd)
+        r.score(Xd, yd)
+    assert not any("_score_" in k for k in autologged.get_run(run.info.run_id).data.metrics)
+    nbtrack.xgboost.autolog(disable=True)
+    from sklearn.base import ClassifierMixin
+
+    assert "score" not in vars(xgb.XGBClassifier) and xgb.XGBClassifier.score is ClassifierMixin.score
