@@ -1,5 +1,9 @@
 """ExperimentBrowser: pick an experiment, filter, sort, page through its runs, compare some.
 
+Each row of the page has a checkbox: checked runs (kept across pages) are what Compare
+compares. The rows are laid out with fixed column widths, long text cut with an ellipsis and
+whole in the cell's title, and the table scrolls sideways inside the panel when wider than it.
+
 State lives in traits (``experiment_id``, ``filter_string``, ``sort_by``, ``descending``,
 ``page``, ``page_size``, ``extra_columns``, ``selected_run_ids``), each linked to its control,
 so a test or a user can drive the panel from Python as well as by clicking. Runs are fetched
@@ -9,6 +13,7 @@ once per experiment/filter/refresh, then sorted and paged in Python; only one pa
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +33,7 @@ from .static import error_html, escape
 __all__ = ["ExperimentBrowser"]
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
+_CHECK_WIDTH = "30px"
 DEFAULT_COLUMNS_PER_KIND = 4
 _SEARCH_PAGE = 50_000
 
@@ -104,10 +110,14 @@ class ExperimentBrowser(PanelBase):
         self.page_label = w.HTML(value="")
         self.page_size_picker = w.Dropdown(description="Rows", options=list(PAGE_SIZES), value=50,
                                            layout=w.Layout(width="140px"))
-        self.table = w.HTML(value="")
-        self.run_picker = w.SelectMultiple(description="Select", options=[], rows=6,
-                                           layout=w.Layout(width="60%"))
-        self.compare_button = w.Button(description="Compare", icon="columns")
+        self.table = w.HTML(value="")  # the whole page as one table: the static twin's
+        self.table_head = w.HTML(value="", layout=w.Layout(margin="0"))
+        self.rows_box = w.VBox(layout=w.Layout(width="max-content"))
+        self.row_checks: dict[str, w.Checkbox] = {}
+        self._row_views: dict[str, w.HTML] = {}
+        self._widths: list[int] = []
+        self.compare_button = w.Button(description="Compare", icon="columns",
+                                       tooltip="Compare the runs checked in the table")
         self.compare_box = w.VBox()
         self._wire_controls()
         self._set_body(
@@ -115,8 +125,10 @@ class ExperimentBrowser(PanelBase):
             w.HBox([self.filter_box]), self.filter_error,
             w.HBox([self.column_picker, w.VBox([self.sort_picker, self.order_picker])]),
             w.HBox([self.prev_button, self.next_button, self.page_size_picker, self.page_label]),
-            self.table,
-            w.HBox([self.run_picker, self.compare_button]),
+            w.VBox([w.HBox([w.HTML(layout=w.Layout(width=_CHECK_WIDTH, margin="0")), self.table_head],
+                           layout=w.Layout(width="max-content")), self.rows_box],
+                   layout=w.Layout(overflow="auto", max_width="100%")),
+            self.compare_button,
             self.compare_box,
         )
 
@@ -128,7 +140,6 @@ class ExperimentBrowser(PanelBase):
         self.experiment_picker.observe(self._on_pick_experiment, "value")
         self.column_picker.observe(self._on_pick_columns, "value")
         self.page_size_picker.observe(self._on_pick_page_size, "value")
-        self.run_picker.observe(self._on_pick_runs, "value")
         self.refresh_button.on_click(self._on_refresh)
         self.prev_button.on_click(self._on_prev)
         self.next_button.on_click(self._on_next)
@@ -237,6 +248,7 @@ class ExperimentBrowser(PanelBase):
                 self.page = self.page_count - 1
         runs = self.page_runs()
         self.table.value = self._table.render(runs, self.selected_run_ids)
+        self._render_rows(runs)
         first = self.page * self.page_size + 1 if runs else 0
         self.page_label.value = escape(
             f"rows {first}-{first + len(runs) - 1 if runs else 0} of {len(self._table)} "
@@ -244,12 +256,34 @@ class ExperimentBrowser(PanelBase):
         )
         self.prev_button.disabled = self.page == 0
         self.next_button.disabled = self.page >= self.page_count - 1
-        labels = [(f"{r.info.run_name} ({r.info.run_id[:8]})", r.info.run_id) for r in runs]
-        with self._quietly():
-            self.run_picker.options = labels
-            self.run_picker.value = tuple(i for _, i in labels if i in self.selected_run_ids)
         self.compare_button.description = f"Compare ({len(self.selected_run_ids)})"
         self.mark_changed()
+
+    def _render_rows(self, runs: list[Run]) -> None:
+        """One checkbox and one fixed-width row per run of the page, under a matching header."""
+        self._widths = self._table.widths(runs)
+        self.table_head.value = self._table.render_head(self._widths)
+        for check in self.row_checks.values():
+            check.close()
+        for view in self._row_views.values():
+            view.close()
+        self.row_checks, self._row_views, rows = {}, {}, []
+        for run in runs:
+            run_id, chosen = run.info.run_id, run.info.run_id in self.selected_run_ids
+            check = w.Checkbox(value=chosen, indent=False, description="",
+                               tooltip=f"Select {run.info.run_name} ({run_id[:8]}) for Compare",
+                               layout=w.Layout(width=_CHECK_WIDTH, margin="0"))
+            check.observe(functools.partial(self._on_check, run_id), "value")
+            view = w.HTML(value=self._table.render_row(run, self._widths, chosen),
+                          layout=w.Layout(margin="0"))
+            self.row_checks[run_id], self._row_views[run_id] = check, view
+            rows.append(w.HBox([check, view], layout=w.Layout(width="max-content", align_items="center")))
+        self.rows_box.children = rows
+
+    def select_runs(self, run_ids: Any) -> None:
+        """Check exactly these runs (ids; those on other pages stay checked too)."""
+        self.selected_run_ids = tuple(dict.fromkeys(run_ids))
+        self.render()
 
     # -- callbacks -------------------------------------------------------------------------
     @guarded
@@ -296,12 +330,14 @@ class ExperimentBrowser(PanelBase):
             self.page_size = int(change["new"])
 
     @guarded
-    def _on_pick_runs(self, change: dict[str, Any]) -> None:
+    def _on_check(self, run_id: str, change: dict[str, Any]) -> None:
         if self._quiet:
             return
-        on_page = {r.info.run_id for r in self.page_runs()}
-        keep = [i for i in self.selected_run_ids if i not in on_page]
-        self.selected_run_ids = (*keep, *change["new"])
+        keep = [i for i in self.selected_run_ids if i != run_id]
+        self.selected_run_ids = (*keep, run_id) if change["new"] else tuple(keep)
+        run = next((r for r in self.page_runs() if r.info.run_id == run_id), None)
+        if run is not None and run_id in self._row_views:
+            self._row_views[run_id].value = self._table.render_row(run, self._widths, bool(change["new"]))
         self.table.value = self._table.render(self.page_runs(), self.selected_run_ids)
         self.compare_button.description = f"Compare ({len(self.selected_run_ids)})"
         self.mark_changed()

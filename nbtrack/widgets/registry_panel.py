@@ -6,6 +6,7 @@ an action that fails shows its error in the panel and leaves the registry as it 
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from ..entities import ModelVersion
 from ..errors import InvalidParameterError, RegisteredModelNotFoundError
 from ..search.paging import all_pages
 from ._base import PanelBase, guarded, resolve_client
-from .static import format_timestamp, html_table
+from .static import Markup, escape, format_timestamp, html_table, short_id, status_badge
 
 __all__ = ["RegistryPanel"]
 
@@ -25,10 +26,63 @@ MAX_AUDIT_ROWS = 100
 _STAGE_MARKS = {"Production": "best", "Staging": "diff", "Archived": "muted"}
 
 
-def _audit_value(value: Any) -> str:
+_EMPTY = (None, "", {}, [], ())
+
+
+def _short_path(source: str) -> str:
+    """A model source as a short path: relative to the working folder, else from ``artifacts/``."""
+    path = source[len("file://"):] if source.startswith("file://") else source
+    if not os.path.isabs(path):
+        return path
+    rel = os.path.relpath(path)
+    if not rel.startswith(".."):
+        return rel
+    if "/artifacts/" in path:
+        return "artifacts/" + path.split("/artifacts/", 1)[1]
+    return "…/" + "/".join(path.rstrip("/").split("/")[-2:])
+
+
+def short_source(source: str | None) -> Markup:
+    """The short path of a model source, the full source in the title."""
+    text = source or ""
+    return Markup(f'<span title="{escape(text)}">{escape(_short_path(text))}</span>')
+
+
+def _shown(key: str, value: Any) -> str:
+    if key == "run_id" and isinstance(value, str) and value:
+        return value[:8]
+    if key == "source" and isinstance(value, str):
+        return escape(_short_path(value))
+    if isinstance(value, (list, tuple)):
+        return escape(", ".join(str(v) for v in value))
     if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    return "" if value is None else str(value)
+        return escape(", ".join(f"{k}: {v}" for k, v in value.items()))
+    return escape(value)
+
+
+def describe_change(before: Any, after: Any) -> Markup:
+    """What an audit event changed, readably: ``stage: None → Staging``; values that are empty
+    on both sides (no description, no tags) are left out."""
+    if isinstance(before, dict) or isinstance(after, dict):
+        old = before if isinstance(before, dict) else {}
+        new = after if isinstance(after, dict) else {}
+        parts = []
+        for key in dict.fromkeys([*old, *new]):
+            a, b = old.get(key), new.get(key)
+            if a == b or (a in _EMPTY and b in _EMPTY):
+                continue
+            if key not in new:
+                parts.append(f"{escape(key)}: {_shown(key, a)} removed")
+            elif a in _EMPTY and key not in old:
+                parts.append(f"{escape(key)}: {_shown(key, b)}")
+            else:
+                parts.append(f"{escape(key)}: {_shown(key, a)} → {_shown(key, b)}")
+        return Markup("; ".join(parts))
+    if before in _EMPTY and after in _EMPTY:
+        return Markup("")
+    if before in _EMPTY:
+        return Markup(escape(after))
+    return Markup(f"{escape(before)} → {escape('' if after is None else after)}")
 
 
 class RegistryPanel(PanelBase):
@@ -115,8 +169,10 @@ class RegistryPanel(PanelBase):
     def _versions_html(self) -> str:
         if not self.versions:
             return '<div style="color:var(--jp-ui-font-color2);">no versions</div>'
-        rows = [[mv.version, mv.current_stage, ", ".join(mv.aliases), mv.run_id or "", mv.source,
-                 mv.status, format_timestamp(mv.last_updated_timestamp)] for mv in self.versions]
+        rows = [[mv.version, mv.current_stage, ", ".join(mv.aliases),
+                 short_id(mv.run_id) if mv.run_id else "", short_source(mv.source),
+                 status_badge(mv.status), format_timestamp(mv.last_updated_timestamp)]
+                for mv in self.versions]
         marks = {i: _STAGE_MARKS[mv.current_stage] for i, mv in enumerate(self.versions)
                  if mv.current_stage in _STAGE_MARKS}
         return html_table(["version", "stage", "aliases", "run id", "source", "status", "updated"],
@@ -130,9 +186,9 @@ class RegistryPanel(PanelBase):
         except RegisteredModelNotFoundError:
             events = []
         rows = [[format_timestamp(e.timestamp), e.user, e.action, "" if e.version is None else e.version,
-                 _audit_value(e.before), _audit_value(e.after)]
+                 describe_change(e.before, e.after)]
                 for e in reversed(events[-MAX_AUDIT_ROWS:])]
-        return html_table(["when", "who", "action", "version", "before", "after"], rows,
+        return html_table(["when", "who", "action", "version", "change"], rows,
                           css_class="nbtrack-audit")
 
     # -- actions -----------------------------------------------------------------------------

@@ -12,11 +12,13 @@ from typing import Any
 
 from ..entities import Run, RunStatus
 from ..errors import InvalidParameterError
-from .static import format_duration, format_timestamp, html_table
+from .static import SHORT_ID, format_duration, format_timestamp, format_value, html_table, short_id, status_badge
 
 __all__ = ["MAX_PAGE_SIZE", "BASE_COLUMNS", "Column", "RunTable", "columns_for"]
 
 MAX_PAGE_SIZE = 200
+#: Pixel widths a column may take (an average character is ~7 px at the tables' 12 px font).
+MIN_WIDTH, MAX_WIDTH, CHAR_PX, PAD_PX = 48, 220, 7, 20
 #: Columns every table has, before the chosen params and metrics.
 BASE_COLUMNS = ("name", "status", "start", "duration", "run_id")
 
@@ -117,25 +119,58 @@ class RunTable:
         return self._runs[index * page_size : (index + 1) * page_size]
 
     def cells(self, run: Run) -> list[Any]:
-        """Display values of a run's row (times formatted, the rest left to html_table)."""
+        """Display values of a run's row: short id (full id in its title), status with its
+        colour bar, times formatted; the rest is left to html_table."""
         out = []
         for column in self.columns:
             value = self._getters[column.key](run)
-            if column.key == "start":
+            if column.key == "run_id":
+                value = short_id(value)
+            elif column.key == "status":
+                value = status_badge(run.info.status, run.info.run_id in self.stale)
+            elif column.key == "start":
                 value = format_timestamp(value)
             elif column.key == "duration":
                 value = format_duration(value)
             out.append(value)
         return out
 
+    def widths(self, runs: Sequence[Run]) -> list[int]:
+        """Pixel width of each column: its longest text on these rows, within bounds."""
+        out = []
+        for column, header in zip(self.columns, (c.header for c in self.columns)):
+            if column.key == "run_id":
+                longest = SHORT_ID
+            elif column.key in ("start", "status"):
+                longest = 19
+            else:
+                get = self._getters[column.key]
+                longest = max((len(format_value(get(r))) for r in runs), default=0)
+                if column.key == "duration":
+                    longest = max(longest, 8)
+            chars = max(longest, len(header))
+            out.append(min(max(chars * CHAR_PX + PAD_PX, MIN_WIDTH), MAX_WIDTH))
+        return out
+
+    def _row_mark(self, run: Run, chosen: set[str]) -> str | None:
+        if run.info.run_id in self.stale:
+            return "stale"
+        return "selected" if run.info.run_id in chosen else None
+
+    def render_head(self, widths: Sequence[int]) -> str:
+        """The header alone, laid out in ``widths`` (rows rendered apart line up under it)."""
+        return html_table([c.header for c in self.columns], [], widths=widths, css_class="nbtrack-runs-head")
+
+    def render_row(self, run: Run, widths: Sequence[int], selected: bool = False) -> str:
+        """One row alone, laid out in ``widths`` (beside its checkbox in the browser)."""
+        mark = self._row_mark(run, {run.info.run_id} if selected else set())
+        return html_table([c.header for c in self.columns], [self.cells(run)], head=False,
+                          widths=widths, row_marks={0: mark} if mark else None,
+                          css_class="nbtrack-runs-row")
+
     def render(self, runs: Sequence[Run], selected: Iterable[str] = (), caption: str | None = None) -> str:
         """HTML of the given rows (a page): stale runs marked red, selected runs blue."""
         chosen = set(selected)
-        row_marks = {}
-        for i, run in enumerate(runs):
-            if run.info.run_id in self.stale:
-                row_marks[i] = "stale"
-            elif run.info.run_id in chosen:
-                row_marks[i] = "selected"
+        row_marks = {i: m for i, run in enumerate(runs) if (m := self._row_mark(run, chosen))}
         return html_table([c.header for c in self.columns], [self.cells(r) for r in runs],
                           row_marks=row_marks, caption=caption, css_class="nbtrack-runs")

@@ -51,6 +51,9 @@ STATUS_COLOURS: dict[str, str] = {
     "FINISHED": "var(--jp-success-color1)",
     "FAILED": "var(--jp-error-color1)",
     "KILLED": "var(--jp-warn-color1)",
+    "READY": "var(--jp-success-color1)",  # model versions
+    "PENDING_REGISTRATION": "var(--jp-brand-color1)",
+    "FAILED_REGISTRATION": "var(--jp-error-color1)",
 }
 SHORT_ID = 8
 #: Cells longer than this are cut with an ellipsis; the full text is in their title.
@@ -122,6 +125,8 @@ def html_table(
     caption: str | None = None,
     raw_columns: Sequence[int] = (),
     css_class: str = "nbtrack-table",
+    widths: Sequence[int] | None = None,
+    head: bool = True,
 ) -> str:
     """Render an escaped HTML table.
 
@@ -129,33 +134,41 @@ def html_table(
     rows. Cells are formatted with :func:`format_value` and escaped, except in
     ``raw_columns`` and :class:`Markup` cells, which hold markup the caller built itself
     (e.g. a sparkline SVG). Long text is cut with an ellipsis (full text in the title); a table
-    wider than its output scrolls inside it.
+    wider than its output scrolls inside it. ``widths`` (pixels per column) fixes the layout,
+    so separately rendered rows (``head=False``) line up under one header.
     """
     marks = marks or {}
     row_marks = row_marks or {}
     raw = set(raw_columns)
-    out = [f'<div style="overflow-x:auto;max-width:100%;"><table class="{escape(css_class)}" '
-           f'style="{_TABLE_STYLE}">']
+    fixed, wrap = "", '<div style="overflow-x:auto;max-width:100%;">'
+    if widths:  # laid out by the caller, who scrolls the whole panel part
+        fixed, wrap = f"table-layout:fixed;width:{sum(widths)}px;margin:0;", "<div>"
+    out = [f'{wrap}<table class="{escape(css_class)}" style="{_TABLE_STYLE}{fixed}">']
     if caption:
         out.append(f'<caption style="text-align:left;font-weight:bold;">{escape(caption)}</caption>')
-    out.append("<thead><tr>")
-    out.extend(f'<th style="{_TH_STYLE}" title="{escape(h)}">{escape(h)}</th>' for h in headers)
-    out.append("</tr></thead><tbody>")
+    if widths:
+        out.append("<colgroup>" + "".join(f'<col style="width:{w}px">' for w in widths) + "</colgroup>")
+    cut = _CUT_STYLE if widths else ""
+    if head:
+        out.append("<thead><tr>")
+        out.extend(f'<th style="{_TH_STYLE}{cut}" title="{escape(h)}">{escape(h)}</th>' for h in headers)
+        out.append("</tr></thead>")
+    out.append("<tbody>")
     for r, row in enumerate(rows):
         row_mark = row_marks.get(r)
         row_attr = f' class="nbtrack-{row_mark}"' if row_mark else ""
         out.append(f"<tr{row_attr}>")
         for c, cell in enumerate(row):
             mark = marks.get((r, c)) or row_mark
-            style = _TD_STYLE + (MARK_STYLES.get(mark, "") if mark else "")
+            style = _TD_STYLE + cut + (MARK_STYLES.get(mark, "") if mark else "")
             cls = f' class="nbtrack-{mark}"' if mark else ""
             if c in raw or isinstance(cell, Markup):
                 text = str(cell)
             else:
                 plain = format_value(cell)
                 text = escape(plain)
-                if len(plain) > _CUT_AT:  # cut, the whole text one hover away
-                    style += _CUT_STYLE
+                if len(plain) > _CUT_AT or (widths and len(plain) * 7 + 16 > widths[c]):
+                    style += _CUT_STYLE  # cut, the whole text one hover away
                     cls += f' title="{text}"'
             out.append(f'<td{cls} style="{style}">{text}</td>')
         out.append("</tr>")

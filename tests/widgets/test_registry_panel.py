@@ -10,7 +10,7 @@ from nbtrack.errors import InvalidParameterError, RegisteredModelNotFoundError
 from nbtrack.widgets import RegistryPanel
 
 from .conftest import XSS
-from .svgparse import table_rows
+from .svgparse import elements, table_rows
 
 MODEL = "iris <clf>"
 
@@ -48,7 +48,15 @@ def test_versions_table_newest_first_with_stage_aliases_and_run(client, model):
     rows = table_rows(panel.versions_table.value)
     assert rows[0] == ["version", "stage", "aliases", "run id", "source", "status", "updated"]
     assert [r[0] for r in rows[1:]] == ["3", "2", "1"]
-    assert all(r[1] == "None" and len(r[3]) == 32 for r in rows[1:])
+    versions = {mv.version: mv for mv in client.search_model_versions(f"name = '{MODEL}'")}
+    assert all(r[1] == "None" and r[3] == versions[int(r[0])].run_id[:8] for r in rows[1:])
+    # short ids and sources, the full values one hover away
+    ids = elements(panel.versions_table.value, "span", "nbtrack-id")
+    assert {i["title"] for i in ids} == {mv.run_id for mv in versions.values()}
+    assert all(not r[4].startswith("/") for r in rows[1:])
+    audit = table_rows(panel.audit_table.value)
+    assert audit[0] == ["when", "who", "action", "version", "change"]
+    assert not any("tags={}" in r[4] or "description=" in r[4] for r in audit[1:])
     assert "<clf>" not in panel.versions_table.value and "&lt;clf&gt;" in panel.twin_bundle()["text/html"]
 
 
