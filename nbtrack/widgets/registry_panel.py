@@ -26,7 +26,7 @@ MAX_AUDIT_ROWS = 100
 _STAGE_MARKS = {"Production": "best", "Staging": "diff", "Archived": "muted"}
 
 
-_EMPTY = (None, "", {}, [], ())
+_EMPTY: tuple[Any, ...] = (None, "", {}, [], ())
 
 
 def _short_path(source: str) -> str:

@@ -12,7 +12,15 @@ from typing import Any
 
 from ..entities import Run, RunStatus
 from ..errors import InvalidParameterError
-from .static import SHORT_ID, format_duration, format_timestamp, format_value, html_table, short_id, status_badge
+from .static import (
+    SHORT_ID,
+    format_duration,
+    format_timestamp,
+    format_value,
+    html_table,
+    short_id,
+    status_badge,
+)
 
 __all__ = ["MAX_PAGE_SIZE", "BASE_COLUMNS", "Column", "RunTable", "columns_for"]
 
