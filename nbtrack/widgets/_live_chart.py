@@ -65,8 +65,8 @@ class GroupChart:
         self.x_scale = bq.LinearScale()
         self.y_scale = self._make_y_scale(log_y)
         self.x_axis = bq.Axis(scale=self.x_scale, label=x_axis.label(x_axis.STEP), grid_lines="none")
-        self.y_axis = bq.Axis(scale=self.y_scale, side="left", tick_format=".3g",
-                              grid_lines="dashed")
+        # no tick_format: d3 picks one precision for all ticks from their spacing
+        self.y_axis = bq.Axis(scale=self.y_scale, side="left", grid_lines="dashed")
         self.figure = bq.Figure(
             title=group, marks=[], axes=[self.x_axis, self.y_axis], animation_duration=0,
             fig_margin={"top": 40, "bottom": 40, "left": 60, "right": 20},
@@ -136,9 +136,9 @@ class GroupChart:
                 continue
             step, value, count = last[key]
             color = PALETTE[i % len(PALETTE)]
-            items.append(
-                f'<span style="color:{color};margin-right:14px;white-space:nowrap;">'
-                f"&#9632; {escape(key)} <b>{escape(format_value(value))}</b> "
+            items.append(  # the swatch carries the line's colour; text keeps the theme's
+                '<span style="color:var(--jp-ui-font-color1);margin-right:14px;white-space:nowrap;">'
+                f'<span style="color:{color};">&#9632;</span> {escape(key)} <b>{escape(format_value(value))}</b> '
                 f'<span style="color:var(--jp-ui-font-color2);">(step {escape(step)}, {count} pts)</span></span>'
             )
         html = f'<div class="nbtrack-legend" style="font-size:12px;">{"".join(items)}</div>'

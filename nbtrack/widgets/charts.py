@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from ..reporting.palette import LIGHT, LINES, series_class, series_css
+from ..reporting.svg import format_ticks
 from .static import escape, format_value
 
 __all__ = [
@@ -29,13 +31,27 @@ __all__ = [
     "stack_svgs",
 ]
 
-#: Colours of successive series (matplotlib's tab10).
-PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)
+#: Colours of successive bqplot lines (both themes; see :mod:`nbtrack.reporting.palette`).
+PALETTE = LINES
 _FONT = 'font-family="system-ui,sans-serif" font-size="11"'
-_SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
+#: Text and rules take the theme's colours where JupyterLab's variables exist (a notebook, an
+#: exported page), else the fallback; series colours come from :func:`series_css`.
+_INK = "fill:var(--jp-ui-font-color1,#1b1b1b)"
+_MUTED_INK = "fill:var(--jp-ui-font-color2,#5c5c5c)"
+_RULE = "stroke:var(--jp-border-color1,#8a8a8a)"
+_GRID = "stroke:var(--jp-border-color3,#e6e6e6)"
+#: A chart fills its output's width (never more than twice its drawn size, so text stays small).
+_SVG_OPEN = ('<svg xmlns="http://www.w3.org/2000/svg" class="nbtrack-chart" width="100%" '
+             'viewBox="0 0 {w} {h}" preserveAspectRatio="xMinYMin meet" '
+             'style="display:block;height:auto;max-width:{m}px;">')
+_CHAR_PX = 6.5  # average width of an 11 px character
+_LAST_LABEL_CHARS = 30
+
+
+def _open(width: int, height: int, styled: bool = True) -> str:
+    """The opening tag of a chart (and the series colour rules, once per document)."""
+    head = _SVG_OPEN.format(w=width, h=height, m=width * 2)
+    return head + (f"<style>{series_css()}</style>" if styled else "")
 
 
 class Series(NamedTuple):
@@ -172,19 +188,19 @@ def line_chart_svg(
 
     ``x_format`` writes the x tick labels (default: numbers), e.g. clock times for wall time.
     """
-    longest = max((len(s.label) for s in series), default=0)
-    right = 12 + (min(24, longest + 9) * 6 if show_last else 0)
+    longest = max((len(_end_text(s)) for s in series if s.ys), default=0)
+    right = 12 + (min(longest, _LAST_LABEL_CHARS) * _CHAR_PX + 6 if show_last else 0)
     left, top, bottom = 58, 22 if title else 10, 34
     kept = [[(float(s.xs[i]), s.ys[i]) for i in thin(len(s.ys), max_points)] for s in series]
     frame = _frame(kept, log_y, left, top, max(width - left - right, 40),
                    max(height - top - bottom, 40))
-    out = [_SVG_OPEN.format(w=width, h=height), f'<g {_FONT} fill="#333">']
+    out = [_open(width, height), f'<g {_FONT} style="{_INK}">']
     if title:
         out.append(f'<text x="{left}" y="14" font-weight="bold">{escape(title)}</text>')
     out.append(_axes(frame, x_label, x_format or format_value))
     if not any(_drawable(y, log_y) for pts in kept for _, y in pts):
         out.append(f'<text x="{left + frame.pw / 2:.1f}" y="{top + frame.ph / 2:.1f}" '
-                   'text-anchor="middle" fill="#868e96">no data yet</text>')
+                   f'text-anchor="middle" style="{_MUTED_INK}">no data yet</text>')
     out.append("</g>")
     paths, ends = _series_paths(frame, series, kept)
     out.extend(paths)
@@ -201,41 +217,56 @@ def _series_paths(frame: _Frame, series: Sequence[Series], kept: list[list[tuple
     for i, (s, pts) in enumerate(zip(series, kept)):
         points = [(frame.px(x), frame.py(y)) if _drawable(y, frame.log_y) else None for x, y in pts]
         out.append(
-            f'<path class="nbtrack-line" data-key="{escape(s.label)}" fill="none" '
-            f'stroke="{PALETTE[i % len(PALETTE)]}" stroke-width="1.5" d="{_path(points)}">'
+            f'<path class="nbtrack-line {series_class(i)}" data-key="{escape(s.label)}" fill="none" '
+            f'stroke="{LIGHT[i % len(LIGHT)]}" stroke-width="1.5" d="{_path(points)}">'
             f"<title>{escape(s.label)}</title></path>"
         )
         last = next((p for p in reversed(points) if p is not None), None)
         if last is not None and s.ys:
-            ends.append((i, last[1], f"{s.label} {format_value(s.ys[-1])}"))
+            ends.append((i, last[1], _end_text(s)))
     return out, ends
 
 
+def _end_text(s: Series) -> str:
+    return f"{s.label} {format_value(s.ys[-1])}" if s.ys else s.label
+
+
 def _last_labels(frame: _Frame, ends: list[tuple[int, float, str]]) -> list[str]:
-    """``label value`` beside each line's end, nudged apart so they do not overlap."""
+    """``label value`` beside each line's end, nudged apart so they do not overlap; a label
+    longer than the margin keeps its start and value around an ellipsis (whole in its title)."""
     placed = _spread_labels([e[1] + 4 for e in ends], 12, frame.top + 8, frame.top + frame.ph + 4)
-    return [
-        f'<text class="nbtrack-last" x="{frame.left + frame.pw + 6}" y="{y:.1f}" {_FONT} '
-        f'fill="{PALETTE[i % len(PALETTE)]}">{escape(text)}</text>'
-        for (i, _, text), y in zip(ends, placed)
-    ]
+    out = []
+    for (i, _, text), y in zip(ends, placed):
+        shown = text
+        if len(text) > _LAST_LABEL_CHARS:
+            label, _, value = text.rpartition(" ")
+            keep = max(_LAST_LABEL_CHARS - len(value) - 2, 4)
+            shown = f"{label[:keep]}… {value}"
+        out.append(f'<text class="nbtrack-last {series_class(i)}" x="{frame.left + frame.pw + 6}" '
+                   f'y="{y:.1f}" {_FONT} fill="{LIGHT[i % len(LIGHT)]}"><title>{escape(text)}</title>'
+                   f"{escape(shown)}</text>")
+    return out
 
 
 def _axes(frame: _Frame, x_label: str, x_format: Callable[[float], str]) -> str:
     """Frame, grid lines and tick labels of a chart (y ticks at powers of ten when log_y)."""
     left, top, pw, ph = frame.left, frame.top, frame.pw, frame.ph
-    out = [f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#adb5bd"/>']
-    for t in nice_ticks(frame.x0, frame.x1, 6):
+    out = [f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" style="{_RULE}"/>']
+    x_ticks = nice_ticks(frame.x0, frame.x1, 6)
+    x_labels = format_ticks(x_ticks) if x_format is format_value else [x_format(t) for t in x_ticks]
+    for t, text in zip(x_ticks, x_labels):
         x = left + (t - frame.x0) / (frame.x1 - frame.x0) * pw
-        out.append(f'<line x1="{x:.1f}" y1="{top + ph}" x2="{x:.1f}" y2="{top + ph + 4}" stroke="#adb5bd"/>'
-                   f'<text x="{x:.1f}" y="{top + ph + 15}" text-anchor="middle">{escape(x_format(t))}</text>')
+        out.append(f'<line x1="{x:.1f}" y1="{top + ph}" x2="{x:.1f}" y2="{top + ph + 4}" style="{_RULE}"/>'
+                   f'<text x="{x:.1f}" y="{top + ph + 15}" text-anchor="middle">{escape(text)}</text>')
     y_ticks = [float(t) for t in range(math.ceil(frame.y0), math.floor(frame.y1) + 1)] if frame.log_y else []
-    if not y_ticks:
+    if y_ticks:
+        y_labels = [format_value(10 ** t) for t in y_ticks]
+    else:  # one precision for every tick of the axis
         y_ticks = nice_ticks(frame.y0, frame.y1, 5)
-    for t in y_ticks:
+        y_labels = format_ticks(y_ticks)
+    for t, label in zip(y_ticks, y_labels):
         y = top + ph - (t - frame.y0) / (frame.y1 - frame.y0) * ph
-        label = format_value(10 ** t) if frame.log_y else format_value(t)
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#f1f3f5"/>'
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" style="{_GRID}"/>'
                    f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end">{escape(label)}</text>')
     scale = " (log)" if frame.log_y else ""
     out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 29}" text-anchor="middle">'
@@ -248,7 +279,8 @@ def sparkline_svg(values: Sequence[float], *, width: int = 90, height: int = 18,
     """A tiny axis-less line of ``values`` (one ``<path>``), with a dot on the last point."""
     pts = [values[i] for i in thin(len(values), max_points)]
     finite = [v for v in pts if _drawable(v, False)]
-    out = [_SVG_OPEN.format(w=width, h=height)]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" style="vertical-align:middle;">']
     if finite:
         lo, hi = _extent(finite, 0.5)
         n = max(len(pts) - 1, 1)
@@ -257,11 +289,11 @@ def sparkline_svg(values: Sequence[float], *, width: int = 90, height: int = 18,
             if _drawable(v, False) else None
             for i, v in enumerate(pts)
         ]
-        out.append(f'<path class="nbtrack-spark" fill="none" stroke="#1f77b4" stroke-width="1" '
+        out.append(f'<path class="nbtrack-spark" fill="none" stroke="{LINES[0]}" stroke-width="1" '
                    f'd="{_path(coords)}"/>')
         last = next((c for c in reversed(coords) if c is not None), None)
         if last is not None:
-            out.append(f'<circle cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="1.8" fill="#d62728"/>')
+            out.append(f'<circle cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="1.8" fill="{LINES[3]}"/>')
     out.append("</svg>")
     return "".join(out)
 
@@ -312,17 +344,17 @@ def parallel_coordinates_svg(
     ph = height - top - bottom
     gap = (width - 2 * side) / max(len(axes) - 1, 1)
     norm = [_normalise(a.values) for a in axes]
-    out = [_SVG_OPEN.format(w=width, h=height), f'<g {_FONT} fill="#333">']
+    out = [_open(width, height, styled=False), f'<g {_FONT} style="{_INK}">']
     if title:
         out.append(f'<text x="{side}" y="15" font-weight="bold">{escape(title)}</text>')
     for j, (axis, (_, ticks)) in enumerate(zip(axes, norm)):
         x = side + j * gap
-        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#868e96"/>'
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" style="{_RULE}"/>'
                    f'<text x="{x:.1f}" y="{top + ph + 16}" text-anchor="middle" font-weight="bold">'
                    f'{escape(axis.name)}</text>')
         for pos, text in ticks[:12]:
             y = top + ph - pos * ph
-            out.append(f'<text x="{x + 3:.1f}" y="{y + 4:.1f}" fill="#495057">{escape(text)}</text>')
+            out.append(f'<text x="{x + 3:.1f}" y="{y + 4:.1f}">{escape(text)}</text>')
     out.append("</g>")
     colour_axis = norm[-1][0] if norm else []
     for i, label in enumerate(labels):
@@ -341,7 +373,7 @@ def parallel_coordinates_svg(
 def stack_svgs(svgs: Sequence[str], width: int, heights: Sequence[int]) -> str:
     """Stack complete SVG documents vertically into one (for an ``image/svg+xml`` output)."""
     total = sum(heights)
-    out = [_SVG_OPEN.format(w=width, h=max(total, 1))]
+    out = [_SVG_OPEN.format(w=width, h=max(total, 1), m=width * 2)]
     y = 0
     for svg, h in zip(svgs, heights):
         out.append(f'<g transform="translate(0,{y})">{svg}</g>')

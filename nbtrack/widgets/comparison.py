@@ -149,7 +149,10 @@ class RunComparison(PanelBase):
         ]
         self.history_figure = bq.Figure(
             marks=self.history_lines, animation_duration=0, legend_location="top-right",
-            axes=[self._x_label, bq.Axis(scale=self._y, side="left", tick_format=".3g")],
+            legend_style={"stroke-width": 0, "fill-opacity": 0.6},
+            legend_text={"font-size": "11px"},
+            # no tick_format: d3 picks one precision for all ticks from their spacing
+            axes=[self._x_label, bq.Axis(scale=self._y, side="left")],
             layout=w.Layout(width="100%", height="280px"),
         )
 

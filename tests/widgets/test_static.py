@@ -185,7 +185,7 @@ def test_stack_svgs_makes_one_document():
     one = charts.line_chart_svg([Series("a", [0, 1], [1, 2])])
     two = charts.line_chart_svg([Series("b", [0, 1], [1, 2])])
     stacked = charts.stack_svgs([one, two], 520, [240, 240])
-    assert stacked.startswith("<svg") and 'height="480"' in stacked[:120]
+    assert stacked.startswith("<svg") and 'viewBox="0 0 520 480"' in stacked[:160]
     assert len(_paths(stacked)) == 2
 
 
