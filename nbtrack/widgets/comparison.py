@@ -5,6 +5,8 @@
   else max; rule in :mod:`nbtrack.widgets._metric_rules`), with a sparkline of each history;
 - the histories of one chosen metric overlaid (bqplot, one line per run);
 - parallel coordinates of the params vs one chosen metric (SVG, one polyline per run);
+- images logged with ``log_image(key=...)`` per key side by side at a chosen step (latest by
+  default), and tables logged with ``log_table`` side by side (see :mod:`.media_view`);
 - a "Diff" button: what changed from the first run to the second (see :mod:`nbtrack.provenance.diff`).
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
-from traitlets import Enum, Unicode
+from traitlets import Enum, Int, Unicode
 
 from .._run_ids import resolve_run_id
 from ..client import TrackingClient
@@ -25,6 +27,7 @@ from . import x_axis
 from ._base import PanelBase, guarded, resolve_client
 from ._metric_rules import best_key, lower_is_better
 from .charts import PALETTE, Axis, Series, line_chart_svg, parallel_coordinates_svg, sparkline_svg
+from .media_view import MediaView
 from .static import escape, format_value, html_table
 
 __all__ = ["RunComparison"]
@@ -50,6 +53,7 @@ class RunComparison(PanelBase):
 
     history_metric = Unicode("", allow_none=True, help="Metric whose histories are overlaid.")
     parallel_metric = Unicode("", allow_none=True, help="Metric on the last parallel-coordinates axis.")
+    image_step = Int(-1, help="Step of the images shown (-1: each run's latest).")
     x_axis = Enum(list(x_axis.X_AXES), default_value=x_axis.AUTO,
                   help="x of the history chart: step, wall, relative (time since each run "
                        "started) or auto (relative when every history sits at one step).")
@@ -79,6 +83,16 @@ class RunComparison(PanelBase):
             tooltip="What changed from the first run to the second: source, params, git, packages, metrics")
         self.diff_view = w.HTML(value="")
         self.diff_button.on_click(self._on_diff)
+        self.media = MediaView(self._client, self.runs, self.labels)
+        self.image_step_picker = w.Dropdown(
+            description="Image step", value=-1,
+            options=[("latest", -1), *((str(step), step) for step in self.media.steps)])
+        self.images_view = w.HTML(value=self.media.images_html())
+        self.tables_view = w.HTML(value=self.media.tables_html())
+        w.link((self.image_step_picker, "value"), (self, "image_step"))
+        self.observe(self._on_image_step, "image_step")
+        media_widgets = ((self.image_step_picker, self.images_view) if self.media.image_keys else ()) + (
+            (self.tables_view,) if self.tables_view.value else ())
         w.link((self.history_picker, "value"), (self, "history_metric"))
         w.link((self.parallel_picker, "value"), (self, "parallel_metric"))
         self.observe(self._on_history_metric, "history_metric")
@@ -90,6 +104,7 @@ class RunComparison(PanelBase):
             w.HTML(value="<b>Latest metrics</b>"), self.metrics_table,
             w.HBox([self.history_picker, self.x_picker]), self.history_figure,
             self.parallel_picker, self.parallel_chart,
+            *media_widgets,
             self.diff_button, self.diff_view,
         )
         self._draw_history()
@@ -211,6 +226,11 @@ class RunComparison(PanelBase):
         self.mark_changed()
 
     @guarded
+    def _on_image_step(self, _: dict[str, Any]) -> None:
+        self.images_view.value = self.media.images_html(None if self.image_step < 0 else self.image_step)
+        self.mark_changed()
+
+    @guarded
     def _on_diff(self, _: Any) -> None:
         from ..provenance import load_provenance
         from ..provenance.diff import diff_runs
@@ -236,6 +256,7 @@ class RunComparison(PanelBase):
             "<b>Params</b>" + self.params_table.value
             + "<b>Latest metrics</b>" + self.metrics_table.value
             + f"<div>{self._history_svg()}</div><div>{self.parallel_chart.value}</div>"
+            + self.images_view.value + self.tables_view.value
             + self.diff_view.value
         )
 
