@@ -9,7 +9,7 @@ import ipywidgets as w
 import numpy as np
 
 from . import x_axis
-from .charts import PALETTE, Series, line_chart_svg
+from .charts import PALETTE, Series, line_chart_svg, swatch_html
 from .static import escape, format_value
 
 __all__ = ["Trace", "GroupChart", "last_point"]
@@ -138,7 +138,7 @@ class GroupChart:
             color = PALETTE[i % len(PALETTE)]
             items.append(  # the swatch carries the line's colour; text keeps the theme's
                 '<span style="color:var(--jp-ui-font-color1);margin-right:14px;white-space:nowrap;">'
-                f'<span style="color:{color};">&#9632;</span> {escape(key)} <b>{escape(format_value(value))}</b> '
+                f"{swatch_html(color)}{escape(key)} <b>{escape(format_value(value))}</b> "
                 f'<span style="color:var(--jp-ui-font-color2);">(step {escape(step)}, {count} pts)</span></span>'
             )
         html = f'<div class="nbtrack-legend" style="font-size:12px;">{"".join(items)}</div>'

@@ -29,6 +29,8 @@ __all__ = [
     "sparkline_svg",
     "parallel_coordinates_svg",
     "stack_svgs",
+    "legend_html",
+    "swatch_html",
 ]
 
 #: Colours of successive bqplot lines (both themes; see :mod:`nbtrack.reporting.palette`).
@@ -380,3 +382,18 @@ def stack_svgs(svgs: Sequence[str], width: int, heights: Sequence[int]) -> str:
         y += h
     out.append("</svg>")
     return "".join(out)
+
+
+def swatch_html(colour: str) -> str:
+    """A small colour square (a box, not a text glyph: contrast rules are for text)."""
+    return (f'<span style="display:inline-block;width:10px;height:10px;margin-right:5px;'
+            f'vertical-align:middle;background:{colour};"></span>')
+
+
+def legend_html(labels: Sequence[str]) -> str:
+    """A one-row HTML legend of bqplot lines: :data:`PALETTE` swatches, text in the theme colour."""
+    items = "".join(
+        f'<span style="margin-right:14px;white-space:nowrap;">'
+        f"{swatch_html(PALETTE[i % len(PALETTE)])}{escape(label)}</span>"
+        for i, label in enumerate(labels))
+    return f'<div class="nbtrack-legend" style="font-size:12px;color:var(--jp-ui-font-color1);">{items}</div>'

@@ -26,7 +26,15 @@ from ..errors import InvalidParameterError
 from . import x_axis
 from ._base import PanelBase, guarded, resolve_client
 from ._metric_rules import best_key, lower_is_better
-from .charts import PALETTE, Axis, Series, line_chart_svg, parallel_coordinates_svg, sparkline_svg
+from .charts import (
+    PALETTE,
+    Axis,
+    Series,
+    legend_html,
+    line_chart_svg,
+    parallel_coordinates_svg,
+    sparkline_svg,
+)
 from .media_view import MediaView
 from .static import escape, format_value, html_table
 
@@ -102,7 +110,7 @@ class RunComparison(PanelBase):
         self._set_body(
             w.HTML(value="<b>Params</b>"), self.params_table,
             w.HTML(value="<b>Latest metrics</b>"), self.metrics_table,
-            w.HBox([self.history_picker, self.x_picker]), self.history_figure,
+            w.HBox([self.history_picker, self.x_picker]), self.history_figure, self.history_legend,
             self.parallel_picker, self.parallel_chart,
             *media_widgets,
             self.diff_button, self.diff_view,
@@ -159,13 +167,14 @@ class RunComparison(PanelBase):
         self._x_label = bq.Axis(scale=self._x, label=x_axis.label(x_axis.STEP))
         self.history_lines = [
             bq.Lines(x=np.zeros(0), y=np.zeros(0), scales={"x": self._x, "y": self._y},
-                     labels=[label], colors=[PALETTE[i % len(PALETTE)]], display_legend=True)
+                     labels=[label], colors=[PALETTE[i % len(PALETTE)]])
             for i, label in enumerate(self.labels)
         ]
+        # the legend is HTML under the chart: one compact row, swatches coloured, text in the
+        # theme's colour (bqplot's own legend paints the text in the line colour, in a big box)
+        self.history_legend = w.HTML(value=legend_html(self.labels))
         self.history_figure = bq.Figure(
-            marks=self.history_lines, animation_duration=0, legend_location="top-right",
-            legend_style={"stroke-width": 0, "fill-opacity": 0.6},
-            legend_text={"font-size": "11px"},
+            marks=self.history_lines, animation_duration=0,
             # no tick_format: d3 picks one precision for all ticks from their spacing
             axes=[self._x_label, bq.Axis(scale=self._y, side="left")],
             layout=w.Layout(width="100%", height="280px"),

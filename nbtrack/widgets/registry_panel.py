@@ -99,12 +99,12 @@ class RegistryPanel(PanelBase):
         self.version_picker = w.Dropdown(description="Version", options=[])
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         fit = w.Layout(width="auto")  # labels are never cut: browser tests click them by text
-        self.staging_button = w.Button(description="Promote to Staging", layout=fit)
-        self.production_button = w.Button(description="Promote to Production", button_style="success",
-                                          layout=fit)
+        # neutral buttons: JupyterLab's success/warning styles put white text on light fills
+        self.staging_button = w.Button(description="Promote to Staging", icon="arrow-up", layout=fit)
+        self.production_button = w.Button(description="Promote to Production", icon="check", layout=fit)
         self.archive_existing = w.Checkbox(value=False, description="archive existing", indent=False,
                                            layout=fit)
-        self.archive_button = w.Button(description="Archive", button_style="warning", layout=fit)
+        self.archive_button = w.Button(description="Archive", icon="archive", layout=fit)
         self.alias_box = w.Text(placeholder="alias, e.g. champion", layout=w.Layout(width="180px"))
         self.alias_button = w.Button(description="Set alias", layout=fit)
         self.versions_table = w.HTML(value="")

@@ -23,7 +23,7 @@ def test_values_per_axis():
 
 
 def _x_of(svg: str) -> list[float]:
-    d = re.search(r'class="nbtrack-line"[^>]* d="([^"]*)"', svg).group(1)
+    d = re.search(r'class="nbtrack-line[^"]*"[^>]* d="([^"]*)"', svg).group(1)
     return [float(x) for x in re.findall(r"[ML]([-\d.]+),", d)]
 
 
