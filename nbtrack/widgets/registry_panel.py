@@ -7,6 +7,7 @@ an action that fails shows its error in the panel and leaves the registry as it 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,8 +30,16 @@ _STAGE_MARKS = {"Production": "best", "Staging": "diff", "Archived": "muted"}
 _EMPTY: tuple[Any, ...] = (None, "", {}, [], ())
 
 
+_RUN_ID_PART = re.compile(r"(?<![0-9a-f])([0-9a-f]{8})[0-9a-f]{24}(?![0-9a-f])")
+
+
 def _short_path(source: str) -> str:
-    """A model source as a short path: relative to the working folder, else from ``artifacts/``."""
+    """A model source as a short path: relative to the working folder, else from ``artifacts/``;
+    run ids in it cut to 8 characters."""
+    return _RUN_ID_PART.sub(r"\1…", _relative(source))
+
+
+def _relative(source: str) -> str:
     path = source[len("file://"):] if source.startswith("file://") else source
     if not os.path.isabs(path):
         return path

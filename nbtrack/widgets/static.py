@@ -56,6 +56,8 @@ STATUS_COLOURS: dict[str, str] = {
     "FAILED_REGISTRATION": "var(--jp-error-color1)",
 }
 SHORT_ID = 8
+#: Marks drawn as a bar: a marked row shows its bar once, on its first cell.
+_BARS = frozenset(k for k, v in MARK_STYLES.items() if "box-shadow" in v)
 #: Cells longer than this are cut with an ellipsis; the full text is in their title.
 _CUT_AT = 28
 
@@ -160,7 +162,8 @@ def html_table(
         out.append(f"<tr{row_attr}>")
         for c, cell in enumerate(row):
             mark = marks.get((r, c)) or row_mark
-            style = _TD_STYLE + cut + (MARK_STYLES.get(mark, "") if mark else "")
+            drawn = mark if mark != row_mark or c == 0 or mark not in _BARS else None
+            style = _TD_STYLE + cut + (MARK_STYLES.get(drawn, "") if drawn else "")
             cls = f' class="nbtrack-{mark}"' if mark else ""
             if c in raw or isinstance(cell, Markup):
                 text = str(cell)

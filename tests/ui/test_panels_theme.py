@@ -48,7 +48,7 @@ def notebook_page(lab, browser):
                                   + [nbformat.v4.new_code_cell(c) for c in CELLS.values()])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, root / "panels.ipynb")
-    page = new_page(browser, width=1280, height=900)
+    page = new_page(browser, width=1280, height=2200)  # tall: whole panels in the shots
     page.goto(f"{lab.url}/lab/tree/panels.ipynb?token={lab.token}")
     page.locator(".jp-Notebook").wait_for()
     page.wait_for_function("() => window.jupyterapp.shell.currentWidget"
@@ -100,7 +100,7 @@ def test_tables_scroll_inside_their_panel(notebook_page):
     assert all(right <= edge + 1 for edge, right in widths), widths
     # short ids with the full id one hover away
     ids = page.locator(f"{_output(page, 'browse')} .nbtrack-runs-row .nbtrack-id")
-    assert len(ids.first.inner_text()) == 8 and len(ids.first.get_attribute("title")) == 32
+    assert len(ids.first.text_content()) == 8 and len(ids.first.get_attribute("title")) == 32
     # a row checkbox selects the run for Compare
     page.locator(f"{_output(page, 'browse')} .nbtrack-runs-row").first.wait_for()
     page.locator(f"{_output(page, 'browse')} input[type=checkbox]").first.check()
