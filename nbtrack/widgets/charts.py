@@ -42,7 +42,7 @@ _INK = "fill:var(--jp-ui-font-color1,#1b1b1b)"
 _MUTED_INK = "fill:var(--jp-ui-font-color2,#5c5c5c)"
 _RULE = "stroke:var(--jp-border-color1,#8a8a8a)"
 _GRID = "stroke:var(--jp-border-color3,#e6e6e6)"
-#: A chart fills its output's width (never more than twice its drawn size, so text stays small).
+#: A chart fills its output's width (within a bound, so its text stays a sensible size).
 _SVG_OPEN = ('<svg xmlns="http://www.w3.org/2000/svg" class="nbtrack-chart" width="100%" '
              'viewBox="0 0 {w} {h}" preserveAspectRatio="xMinYMin meet" '
              'style="display:block;height:auto;max-width:{m}px;">')
@@ -50,9 +50,10 @@ _CHAR_PX = 6.5  # average width of an 11 px character
 _LAST_LABEL_CHARS = 30
 
 
-def _open(width: int, height: int, styled: bool = True) -> str:
-    """The opening tag of a chart (and the series colour rules, once per document)."""
-    head = _SVG_OPEN.format(w=width, h=height, m=width * 2)
+def _open(width: int, height: int, styled: bool = True, grow: float = 1.5) -> str:
+    """The opening tag of a chart (and the series colour rules): it shrinks to a narrow
+    output and grows to at most ``grow`` times its drawn size in a wide one."""
+    head = _SVG_OPEN.format(w=width, h=height, m=round(width * grow))
     return head + (f"<style>{series_css()}</style>" if styled else "")
 
 
@@ -346,7 +347,7 @@ def parallel_coordinates_svg(
     ph = height - top - bottom
     gap = (width - 2 * side) / max(len(axes) - 1, 1)
     norm = [_normalise(a.values) for a in axes]
-    out = [_open(width, height, styled=False), f'<g {_FONT} style="{_INK}">']
+    out = [_open(width, height, styled=False, grow=1.0), f'<g {_FONT} style="{_INK}">']
     if title:
         out.append(f'<text x="{side}" y="15" font-weight="bold">{escape(title)}</text>')
     for j, (axis, (_, ticks)) in enumerate(zip(axes, norm)):
@@ -354,9 +355,11 @@ def parallel_coordinates_svg(
         out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" style="{_RULE}"/>'
                    f'<text x="{x:.1f}" y="{top + ph + 16}" text-anchor="middle" font-weight="bold">'
                    f'{escape(axis.name)}</text>')
+        last = j == len(axes) - 1 and j > 0  # the last axis labels to its left: never clipped
         for pos, text in ticks[:12]:
             y = top + ph - pos * ph
-            out.append(f'<text x="{x + 3:.1f}" y="{y + 4:.1f}">{escape(text)}</text>')
+            place = f'x="{x - 3:.1f}" text-anchor="end"' if last else f'x="{x + 3:.1f}"'
+            out.append(f'<text {place} y="{y + 4:.1f}">{escape(text)}</text>')
     out.append("</g>")
     colour_axis = norm[-1][0] if norm else []
     for i, label in enumerate(labels):
@@ -375,7 +378,7 @@ def parallel_coordinates_svg(
 def stack_svgs(svgs: Sequence[str], width: int, heights: Sequence[int]) -> str:
     """Stack complete SVG documents vertically into one (for an ``image/svg+xml`` output)."""
     total = sum(heights)
-    out = [_SVG_OPEN.format(w=width, h=max(total, 1), m=width * 2)]
+    out = [_SVG_OPEN.format(w=width, h=max(total, 1), m=round(width * 1.5))]
     y = 0
     for svg, h in zip(svgs, heights):
         out.append(f'<g transform="translate(0,{y})">{svg}</g>')

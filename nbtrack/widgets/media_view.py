@@ -70,7 +70,7 @@ class MediaView:
             return f'<span title="{title}">missing</span>'
         mime = _MIME.get(path.rsplit(".", 1)[-1], "image/png")
         return (f'<img src="data:{mime};base64,{base64.b64encode(data).decode("ascii")}" '
-                f'alt="{title}" title="{title}" style="max-width:160px;max-height:160px;display:block;">'
+                f'alt="{title}" title="{title}" style="width:128px;height:auto;display:block;">'
                 f'<span style="color:var(--jp-ui-font-color1);font-size:11px;">step {entry.step}</span>')
 
     def images_html(self, step: int | None = None) -> str:

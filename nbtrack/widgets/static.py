@@ -147,7 +147,7 @@ def html_table(
         fixed, wrap = f"table-layout:fixed;width:{sum(widths)}px;margin:0;", "<div>"
     out = [f'{wrap}<table class="{escape(css_class)}" style="{_TABLE_STYLE}{fixed}">']
     if caption:
-        out.append(f'<caption style="text-align:left;font-weight:bold;">{escape(caption)}</caption>')
+        out.append(f'<caption style="text-align:left;font-weight:bold;white-space:nowrap;">{escape(caption)}</caption>')
     if widths:
         out.append("<colgroup>" + "".join(f'<col style="width:{w}px">' for w in widths) + "</colgroup>")
     cut = _CUT_STYLE if widths else ""
