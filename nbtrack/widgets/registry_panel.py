@@ -109,11 +109,11 @@ class RegistryPanel(PanelBase):
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         fit = w.Layout(width="auto")  # labels are never cut: browser tests click them by text
         # neutral buttons: JupyterLab's success/warning styles put white text on light fills
-        self.staging_button = w.Button(description="Promote to Staging", icon="arrow-up", layout=fit)
-        self.production_button = w.Button(description="Promote to Production", icon="check", layout=fit)
+        self.staging_button = w.Button(description="Promote to Staging", layout=fit)
+        self.production_button = w.Button(description="Promote to Production", layout=fit)
         self.archive_existing = w.Checkbox(value=False, description="archive existing", indent=False,
                                            layout=fit)
-        self.archive_button = w.Button(description="Archive", icon="archive", layout=fit)
+        self.archive_button = w.Button(description="Archive", layout=fit)
         self.alias_box = w.Text(placeholder="alias, e.g. champion", layout=w.Layout(width="180px"))
         self.alias_button = w.Button(description="Set alias", layout=fit)
         self.versions_table = w.HTML(value="")
