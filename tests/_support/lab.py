@@ -1,4 +1,5 @@
-"""A real ``jupyter lab`` (random 127.0.0.1 port, token auth) and headless Debian Chromium.
+"""A real ``jupyter lab`` or ``jupyter server`` (random 127.0.0.1 port, token auth) and headless
+Debian Chromium.
 
 The lab loads the extension built in this checkout (``nbtrack/labextension``) ahead of any
 installed copy: JUPYTER_PATH points at a folder that links to it.
@@ -27,7 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 UI_TIMEOUT_MS = 60_000
-LAB_READY_S = 120
+#: How long a server may take to answer on a loaded 2-core machine (a failure bound, not a wait).
+SERVER_READY_S = 180
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
@@ -61,7 +63,7 @@ def wait_http(url: str, token: str, proc: subprocess.Popen, log: Path) -> None:
         with urllib.request.urlopen(req, timeout=2) as response:
             return response.status == 200
 
-    wait_for(ready, LAB_READY_S, url)
+    wait_for(ready, SERVER_READY_S, url)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -133,6 +135,17 @@ def serve_lab(root: Path, env: dict[str, str], log: Path, *args: str) -> Iterato
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *args]
     with running_server(cmd, env, log, port, token, cwd=root) as url:
         yield url, token
+
+
+@contextmanager
+def serve_jupyter_server(root: Path, env: dict[str, str], log: Path, token: str, *args: str) -> Iterator[str]:
+    """``jupyter server`` (no lab front end) rooted at ``root`` until the block ends; yields its URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "jupyter_server", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
+           "--ServerApp.port_retries=0", "--ServerApp.allow_root=True", *args]
+    with running_server(cmd, env, log, port, token, cwd=root) as url:
+        yield url
 
 
 def new_page(browser: Any, width: int = 1400, height: int = 860) -> Any:

@@ -2,36 +2,19 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
+import os
 import urllib.request
 from pathlib import Path
 
 import pytest
 from jupyter_client import BlockingKernelClient
 
+from tests._support.lab import serve_jupyter_server, wait_for
+
 from .conftest import KERNEL_READY_S, runs_by_name, wait_until_replying
 
 TOKEN = "nbtrack-test-token"
 WAIT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, what: str, timeout: float = WAIT_S):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
 
 
 def api(url: str, method: str = "GET", body: dict | None = None):
@@ -49,31 +32,8 @@ def server(store_uri, tmp_path, monkeypatch):
     runtime.mkdir()
     (root / "project").mkdir(parents=True)
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-         "--ServerApp.open_browser=False", "--ServerApp.port_retries=0", "--ServerApp.allow_root=True"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return bool(api(f"{base}/api/status"))
-        except OSError:
-            return proc.poll() is not None and pytest.fail("jupyter server exited")
-
-    try:
-        wait_for(up, "the jupyter server")
+    with serve_jupyter_server(root, dict(os.environ), tmp_path / "server.log", TOKEN) as base:
         yield base, root, runtime
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def run_in_kernel(kc: BlockingKernelClient, code: str) -> str:
@@ -95,7 +55,7 @@ def test_kernel_finds_its_notebook_via_env_and_via_the_sessions_api(server, clie
         "path": "project/train.ipynb", "name": "train.ipynb", "type": "notebook",
         "kernel": {"name": "python3"}})
     connection = runtime / f"kernel-{session['kernel']['id']}.json"
-    wait_for(connection.exists, "the kernel connection file", KERNEL_READY_S)
+    wait_for(connection.exists, KERNEL_READY_S, "the kernel connection file")
     kc = BlockingKernelClient(connection_file=str(connection))
     kc.load_connection_file()
     kc.start_channels()

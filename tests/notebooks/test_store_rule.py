@@ -3,15 +3,14 @@ sidebar's REST API) reads, not into a store of its own."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
 import nbtrack
+from tests._support.lab import serve_jupyter_server, wait_for
 
 from .conftest import KERNEL_READY_S, execute, notebook, runs_by_name
-from .test_notebook_path import TOKEN, api, free_port, wait_for
+from .test_notebook_path import TOKEN, api
 
 LOAD = "%load_ext nbtrack\nimport nbtrack"
 TRACKED = "%%track_run from-sub\nnbtrack.log_metric('m', 1.0)"
@@ -39,25 +38,9 @@ def test_kernel_started_by_the_server_and_the_sidebar_api_share_one_store(projec
     REST API behind the sidebar reads, and the API names that store."""
     runtime = tmp_path / "runtime"
     runtime.mkdir()
-    port = free_port()
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={project}",
-         "--ServerApp.jpserver_extensions={'nbtrack.server': True}",
-         "--ServerApp.open_browser=False", "--ServerApp.port_retries=0", "--ServerApp.allow_root=True"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=project, env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return bool(api(f"{base}/api/status"))
-        except OSError:
-            return proc.poll() is not None and pytest.fail("jupyter server exited")
-
-    try:
-        wait_for(up, "the jupyter server", KERNEL_READY_S)
+    with serve_jupyter_server(project, env, tmp_path / "server.log", TOKEN,
+                              "--ServerApp.jpserver_extensions={'nbtrack.server': True}") as base:
         session = api(f"{base}/api/sessions", "POST", {
             "path": "sub/train.ipynb", "name": "train.ipynb", "type": "notebook",
             "kernel": {"name": "python3"}})
@@ -67,13 +50,6 @@ def test_kernel_started_by_the_server_and_the_sidebar_api_share_one_store(projec
         assert body["tracking_uri"] == f"tinydb://{project.resolve() / 'nbtrack-store'}"
         runs = api(f"{base}/nbtrack/api/runs?experiment_ids=0")["runs"]
         assert [r["info"]["run_name"] for r in runs] == ["from-sub"]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     assert not (project / "sub" / "nbtrack-store").exists()
 
 
@@ -85,7 +61,7 @@ def _execute_via_rest(base: str, kernel_id: str, runtime) -> None:
     from .test_notebook_path import run_in_kernel
 
     connection = runtime / f"kernel-{kernel_id}.json"
-    wait_for(connection.exists, "the kernel connection file", KERNEL_READY_S)
+    wait_for(connection.exists, KERNEL_READY_S, "the kernel connection file")
     kc = BlockingKernelClient(connection_file=str(connection))
     kc.load_connection_file()
     kc.start_channels()
