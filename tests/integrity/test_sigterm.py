@@ -13,13 +13,16 @@ handler the returned task's points would all be lost.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from nbtrack.store import TinyDBStore
 
-from .conftest import spawn_script
+from .conftest import ROOT, spawn_script
 
 POOL = """
 import json, multiprocessing as mp, os
@@ -128,3 +131,55 @@ def test_handler_installed_only_over_the_default_action_from_the_main_thread(tmp
     assert proc.returncode == 0, err
     assert out.strip() == str({"user handler kept": True, "SIG_IGN kept": True,
                                "not from another thread": True, "installed on SIG_DFL": True})
+
+
+IN_A_WRITE = """
+import sys, threading
+import nbtrack
+from nbtrack.store import _metric_buffer, documents
+
+_metric_buffer.FLUSH_INTERVAL_S = 3600.0  # only this script's own flush writes
+real_update = documents.FileDocuments.update
+paused = []
+
+def update(self, name, fn):
+    # The main thread's first metrics write: more points are logged (by a thread that then ends),
+    # the parent is told, and the write waits for the parent's go, after it has sent SIGTERM.
+    if name.startswith("metrics/") and not paused and threading.current_thread() is threading.main_thread():
+        paused.append(name)
+        logger = threading.Thread(target=lambda: [client.log_metric(run_id, "b", 1.0, step=i) for i in range(200)])
+        logger.start()
+        logger.join()
+        print("in-write", flush=True)
+        sys.stdin.readline()
+    return real_update(self, name, fn)
+
+documents.FileDocuments.update = update
+client = nbtrack.TrackingClient({uri!r})
+run_id = client.create_run("0").info.run_id
+print(run_id, flush=True)
+for i in range(300):
+    client.log_metric(run_id, "a", 1.0, step=i)
+client.flush()
+threading.Event().wait()
+"""
+
+
+def test_sigterm_inside_a_write_of_the_main_thread_lets_it_finish_then_writes_the_rest(tmp_path):
+    """The handler interrupts the main thread inside the store, holding the flush lock: it must
+    not wait for that lock itself, but let the write finish and flush the rest after it."""
+    uri = str(tmp_path / "store")
+    script = tmp_path / "script.py"
+    script.write_text(IN_A_WRITE.format(uri=uri))
+    proc = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    run_id = proc.stdout.readline().strip()
+    assert proc.stdout.readline().strip() == "in-write", proc.stderr.read()
+    proc.send_signal(signal.SIGTERM)
+    proc.stdin.write("go\n")
+    proc.stdin.flush()
+    proc.wait(timeout=600)
+    assert proc.returncode == -signal.SIGTERM, proc.stderr.read()
+    store = TinyDBStore(uri)
+    assert [m.step for m in store.get_metric_history(run_id, "a")] == list(range(300))
+    assert [m.step for m in store.get_metric_history(run_id, "b")] == list(range(200))
