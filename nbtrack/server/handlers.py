@@ -19,6 +19,7 @@ from ..errors import ArtifactNotFoundError, InvalidParameterError
 from .base import NbtrackHandler
 from .dashboard_handlers import ROUTES as DASHBOARD_ROUTES
 from .diff_handlers import ROUTES as DIFF_ROUTES
+from .media_handlers import ROUTES as MEDIA_ROUTES
 from .registry_handlers import ROUTES as REGISTRY_ROUTES
 from .store_handlers import ROUTES as STORE_ROUTES
 
@@ -167,5 +168,5 @@ def route_table(base_url: str) -> list[tuple[str, type[NbtrackHandler]]]:
     """Tornado (pattern, handler) pairs for every endpoint under ``<base_url>/nbtrack/api/``."""
     return [
         (url_path_join(base_url, API_PREFIX, pattern) + "/?$", handler)
-        for pattern, handler in _ROUTES + DASHBOARD_ROUTES + REGISTRY_ROUTES + DIFF_ROUTES + STORE_ROUTES
+        for pattern, handler in _ROUTES + DASHBOARD_ROUTES + MEDIA_ROUTES + REGISTRY_ROUTES + DIFF_ROUTES + STORE_ROUTES
     ]
