@@ -249,3 +249,38 @@ export async function getStoreUri(): Promise<string> {
   const reply = await requestAPI<{ tracking_uri: string }>('store');
   return reply.tracking_uri.replace(/^(tinydb|file):\/\//, '');
 }
+
+/** One logged image of a key (`log_image(key=, step=)`): its step and artifact paths. */
+export interface IImageStep {
+  step: number;
+  timestamp: number;
+  path: string;
+  thumbnail_path: string;
+}
+
+/** What media a run logged: image histories by key (ordered by step) and table files. */
+export interface IRunMedia {
+  run_id: string;
+  images: { key: string; images: IImageStep[] }[];
+  tables: string[];
+}
+
+/** A logged table (`log_table`), its rows cut to `max_rows`. */
+export interface ITable {
+  path: string;
+  columns: string[];
+  data: unknown[][];
+  total_rows: number;
+}
+
+export function getRunMedia(runId: string): Promise<IRunMedia> {
+  return requestAPI(`runs/${enc(runId)}/media`);
+}
+
+export function getTable(
+  runId: string,
+  path: string,
+  maxRows = 500
+): Promise<ITable> {
+  return requestAPI(`runs/${enc(runId)}/table`, { path, max_rows: maxRows });
+}

@@ -7,6 +7,8 @@ import { Dashboard } from './dashboard/dashboard';
 
 /** The main-area dashboard tab ("nbtrack dashboard"). */
 export class DashboardWidget extends ReactWidget {
+  private shown: { experimentId: string; seq: number } | undefined;
+
   constructor(
     private readonly experimentId: string | undefined,
     private readonly onInsertCode?: (name: string, version: number) => void
@@ -17,6 +19,12 @@ export class DashboardWidget extends ReactWidget {
     this.title.caption = 'nbtrack: experiments, runs, charts, compare, models';
     this.title.closable = true;
     this.addClass('nbtrack-dashboard-widget');
+  }
+
+  /** Switch the open dashboard to one experiment's runs (e.g. from `%nbtrack_browse --tab`). */
+  showExperiment(experimentId: string): void {
+    this.shown = { experimentId, seq: (this.shown?.seq ?? 0) + 1 };
+    this.update();
   }
 
   protected onAfterShow(msg: Message): void {
@@ -40,6 +48,7 @@ export class DashboardWidget extends ReactWidget {
       <Dashboard
         visible={this.isVisible}
         experimentId={this.experimentId}
+        show={this.shown}
         onInsertCode={this.onInsertCode}
       />
     );

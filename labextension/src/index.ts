@@ -6,8 +6,10 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import { dashboardLinkFactory } from './dashboardLink';
 import { DashboardWidget } from './dashboardWidget';
 import { ExperimentsPanel } from './panel';
 import { insertIntoActiveCell, modelSnippet } from './snippets';
@@ -32,13 +34,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description:
     'Browse nbtrack experiments, runs and registered models beside the notebook.',
   autoStart: true,
-  optional: [INotebookTracker, ILayoutRestorer, ICommandPalette, ILauncher],
+  optional: [
+    INotebookTracker,
+    ILayoutRestorer,
+    ICommandPalette,
+    ILauncher,
+    IRenderMimeRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    launcher: ILauncher | null
+    launcher: ILauncher | null,
+    rendermime: IRenderMimeRegistry | null
   ) => {
     let dashboard: DashboardWidget | null = null;
     app.commands.addCommand(OPEN_DASHBOARD, {
@@ -47,17 +56,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
         'Experiments, runs, charts, compare and models of the nbtrack store',
       icon: experimentsIcon,
       execute: args => {
+        const experimentId = (args.experimentId as string) || undefined;
         if (!dashboard || dashboard.isDisposed) {
-          const experimentId = (args.experimentId as string) || undefined;
           dashboard = new DashboardWidget(experimentId, (name, version) =>
             insertIntoActiveCell(tracker, modelSnippet(name, version))
           );
           dashboard.title.icon = experimentsIcon;
           app.shell.add(dashboard, 'main');
+        } else if (experimentId) {
+          dashboard.showExperiment(experimentId);
         }
         app.shell.activateById(dashboard.id);
       }
     });
+    // `%nbtrack_browse --tab` displays a bundle of this MIME type; rendering it opens the tab.
+    rendermime?.addFactory(dashboardLinkFactory(app.commands, OPEN_DASHBOARD));
     palette?.addItem({ command: OPEN_DASHBOARD, category: 'nbtrack' });
     launcher?.add({ command: OPEN_DASHBOARD, category: 'Other', rank: 1 });
 

@@ -4,6 +4,7 @@ import { downloadArtifact, getRun, IRun, listArtifacts } from './api';
 import { StatusBadge } from './badge';
 import { runColor } from './charts/scales';
 import { ArtifactBrowser } from './dashboard/artifactPreview';
+import { RunMedia } from './dashboard/media';
 import { IChartSettings, MetricChart, XChoice } from './dashboard/chartsView';
 import { formatDuration, formatNumber, formatTime, isLive } from './format';
 import { errorMessage, useInterval, useLoader } from './hooks';
@@ -73,6 +74,9 @@ export function RunDetail(props: IRunDetailProps): JSX.Element {
       </Section>
       <Section title="Tags">
         <KeyValues entries={tags} />
+      </Section>
+      <Section title="Images and tables">
+        <RunMedia runId={run.info.run_id} compact />
       </Section>
       <Section title="Artifacts">
         <ArtifactBrowser runId={run.info.run_id} />

@@ -74,6 +74,8 @@ class PanelMagics(Magics):
               help="Experiment name or id (quote names with spaces); default: the newest one.")
     @argument("--page-size", type=int, default=50, help="Rows per page, 1 to 200 (default 50).")
     @argument("--uri", default=None, help=_URI_HELP)
+    @argument("--tab", action="store_true",
+              help="Open the full dashboard in a JupyterLab tab instead of a panel here.")
     @line_magic
     def nbtrack_browse(self, line: str = "") -> None:
         """Browse the runs of an experiment: filter, sort, page, select and compare.
@@ -83,8 +85,17 @@ class PanelMagics(Magics):
             %nbtrack_browse
             %nbtrack_browse "my experiment" --page-size 100
             %nbtrack_browse --uri http://mlflow.example.org:5000
+            %nbtrack_browse "my experiment" --tab
         """
         args = _parse(self.nbtrack_browse, line)
+        if args.tab:
+            if args.uri:
+                raise UsageError("--tab opens the dashboard on the store JupyterLab serves; "
+                                 "--uri applies to the panel only")
+            from ._dashboard_tab import DashboardTab
+
+            _show(lambda: DashboardTab.for_experiment(args.experiment))
+            return
         from ..widgets import ExperimentBrowser
 
         client = _client(args.uri)

@@ -3,13 +3,14 @@ import * as React from 'react';
 import { IRun } from '../api';
 import { StatusBadge } from '../badge';
 import { IPlotRun, ParallelCoordinates, Scatter } from '../charts/plots';
-import { formatDuration, formatNumber } from '../format';
+import { displayStatus, formatDuration, formatNumber } from '../format';
 import {
   availableColumns,
   cellValue,
   CELL_SOURCE_TAG,
   IColumn
 } from './columns';
+import { CompareMedia } from './media';
 import { diffLines } from './sourceDiff';
 
 export interface ICompareViewProps {
@@ -24,7 +25,40 @@ function unionKeys(runs: IRun[], pick: (run: IRun) => object): string[] {
   return [...keys].sort();
 }
 
-/** Params diff, metrics, parallel coordinates, a scatter and a source diff of chosen runs. */
+/** One row of the attributes/params table: a label and each run's text. */
+interface ITextRow {
+  id: string;
+  label: string;
+  title: string;
+  values: (run: IRun) => React.ReactNode;
+  /** What is compared to decide whether the runs differ. */
+  key: (run: IRun) => string;
+}
+
+function differs(runs: IRun[], key: (run: IRun) => string): boolean {
+  return new Set(runs.map(key)).size > 1;
+}
+
+/** Width of every run column, so the params and metrics tables line up. */
+const RUN_COLUMN_PX = 150;
+const KEY_COLUMN_PX = 200;
+
+function Columns(props: { runs: IRun[] }): JSX.Element {
+  return (
+    <colgroup>
+      <col style={{ width: KEY_COLUMN_PX }} />
+      {props.runs.map(r => (
+        <col key={r.info.run_id} />
+      ))}
+    </colgroup>
+  );
+}
+
+function tableStyle(runs: IRun[]): React.CSSProperties {
+  return { minWidth: KEY_COLUMN_PX + runs.length * RUN_COLUMN_PX };
+}
+
+/** Params diff, metrics, parallel coordinates, a scatter, media and a source diff of chosen runs. */
 export function CompareView(props: ICompareViewProps): JSX.Element {
   const { runs } = props;
   const [onlyDiff, setOnlyDiff] = React.useState(true);
@@ -35,64 +69,87 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
       </div>
     );
   }
-  const params = unionKeys(runs, r => r.data.params);
+  const textRows: ITextRow[] = [
+    {
+      id: 'status',
+      label: 'status',
+      title: 'Run status',
+      values: r => <StatusBadge run={r} />,
+      key: displayStatus
+    },
+    {
+      id: 'duration',
+      label: 'duration',
+      title: 'Run duration',
+      values: formatDuration,
+      key: formatDuration
+    },
+    ...unionKeys(runs, r => r.data.params).map(k => ({
+      id: `params.${k}`,
+      label: k,
+      title: `params.${k}`,
+      values: (r: IRun) => r.data.params[k] ?? '—',
+      key: (r: IRun) => r.data.params[k] ?? ''
+    }))
+  ];
   const metrics = unionKeys(runs, r => r.data.metrics);
-  const differs = (key: string) =>
-    new Set(runs.map(r => r.data.params[key] ?? '')).size > 1;
-  const shownParams = onlyDiff ? params.filter(differs) : params;
+  const metricKey = (m: string) => (r: IRun) => String(r.data.metrics[m] ?? '');
+  const textShown = textRows.filter(row => !onlyDiff || differs(runs, row.key));
+  const metricsShown = metrics.filter(
+    m => !onlyDiff || differs(runs, metricKey(m))
+  );
+  const total = textRows.length + metrics.length;
+  const differing =
+    textRows.filter(row => differs(runs, row.key)).length +
+    metrics.filter(m => differs(runs, metricKey(m))).length;
   return (
     <div className="nbtrack-compare-view" data-testid="compare-view">
+      <div className="nbtrack-toolbar">
+        <label>
+          <input
+            type="checkbox"
+            data-testid="only-differences"
+            checked={onlyDiff}
+            onChange={e => setOnlyDiff(e.target.checked)}
+          />{' '}
+          Only differences ({differing} of {total} rows differ)
+        </label>
+      </div>
       <section className="nbtrack-card">
         <header className="nbtrack-card-header">
-          <h3>Parameters</h3>
-          <label>
-            <input
-              type="checkbox"
-              data-testid="only-differences"
-              checked={onlyDiff}
-              onChange={e => setOnlyDiff(e.target.checked)}
-            />{' '}
-            Only differences ({params.filter(differs).length} of {params.length}
-            )
-          </label>
+          <h3>Run and parameters</h3>
         </header>
         <div className="nbtrack-table-scroll">
           <table
             className="nbtrack-table nbtrack-compare-table"
             data-testid="params-diff"
+            style={tableStyle(runs)}
           >
-            <RunHeader {...props} />
+            <Columns runs={runs} />
+            <RunHeader {...props} numeric={false} />
             <tbody>
-              <tr>
-                <th>status</th>
-                {runs.map(r => (
-                  <td key={r.info.run_id}>
-                    <StatusBadge run={r} />
-                  </td>
-                ))}
-              </tr>
-              <tr>
-                <th>duration</th>
-                {runs.map(r => (
-                  <td key={r.info.run_id}>{formatDuration(r)}</td>
-                ))}
-              </tr>
-              {shownParams.map(key => (
+              {textShown.map(row => (
                 <tr
-                  key={key}
-                  className={differs(key) ? 'nbtrack-differs' : ''}
+                  key={row.id}
+                  className={differs(runs, row.key) ? 'nbtrack-differs' : ''}
                   data-testid="param-row"
+                  data-row={row.id}
                 >
-                  <th title={`params.${key}`}>{key}</th>
+                  <th title={row.title}>{row.label}</th>
                   {runs.map(r => (
-                    <td key={r.info.run_id} title={r.data.params[key] ?? ''}>
-                      {r.data.params[key] ?? '—'}
+                    <td key={r.info.run_id} title={row.key(r)}>
+                      {row.values(r)}
                     </td>
                   ))}
                 </tr>
               ))}
             </tbody>
           </table>
+          {!textShown.length && (
+            <div className="nbtrack-empty">
+              Same status, duration and parameters.
+            </div>
+          )}
         </div>
       </section>
       <section className="nbtrack-card">
@@ -106,23 +163,34 @@ export function CompareView(props: ICompareViewProps): JSX.Element {
           <table
             className="nbtrack-table nbtrack-compare-table"
             data-testid="metrics-compare"
+            style={tableStyle(runs)}
           >
-            <RunHeader {...props} />
+            <Columns runs={runs} />
+            <RunHeader {...props} numeric />
             <tbody>
-              {metrics.map(key => (
+              {metricsShown.map(key => (
                 <MetricRow key={key} metric={key} runs={runs} />
               ))}
             </tbody>
           </table>
+          {!metricsShown.length && (
+            <div className="nbtrack-empty">
+              {metrics.length ? 'Same latest metrics.' : 'No metrics.'}
+            </div>
+          )}
         </div>
       </section>
       <Plots {...props} />
+      <CompareMedia runs={runs} colorOf={props.colorOf} />
       <SourceDiff runs={runs} />
     </div>
   );
 }
 
-function RunHeader(props: ICompareViewProps): JSX.Element {
+/** Run names over their columns: right-aligned over numbers, left-aligned over text. */
+function RunHeader(
+  props: ICompareViewProps & { numeric: boolean }
+): JSX.Element {
   return (
     <thead>
       <tr>
@@ -130,6 +198,7 @@ function RunHeader(props: ICompareViewProps): JSX.Element {
         {props.runs.map(r => (
           <th
             key={r.info.run_id}
+            className={props.numeric ? 'nbtrack-num-head' : ''}
             title={`${r.info.run_name}\n${r.info.run_id}`}
           >
             <i
@@ -158,7 +227,7 @@ function MetricRow(props: { metric: string; runs: IRun[] }): JSX.Element {
     ? Math.min(...finite)
     : Math.max(...finite);
   return (
-    <tr>
+    <tr data-testid="metric-row" data-metric={props.metric}>
       <th title={`metrics.${props.metric}`}>{props.metric}</th>
       {props.runs.map((r, i) => {
         const isBest = finite.length > 1 && values[i] === best;

@@ -31,6 +31,8 @@ export interface IDashboardProps {
   visible: boolean;
   /** Experiment to open first (else the newest). */
   experimentId?: string;
+  /** A later request to show one experiment (a new `seq` each time it is made). */
+  show?: { experimentId: string; seq: number };
   /** Called to put code into the user's notebook (absent outside JupyterLab). */
   onInsertCode?: (name: string, version: number) => void;
 }
@@ -64,6 +66,15 @@ export function Dashboard(props: IDashboardProps): JSX.Element {
     smoothing: 0,
     logY: false
   });
+
+  React.useEffect(() => {
+    if (props.show) {
+      setExperimentIds([props.show.experimentId]);
+      setTab('runs');
+      setOpenRun(null);
+      setSelected([]);
+    }
+  }, [props.show?.seq]);
 
   React.useEffect(() => {
     const list = experiments.value;

@@ -13,9 +13,10 @@ import { errorMessage, useInterval, useLoader } from '../hooks';
 import { IconButton } from '../icons';
 import { ArtifactBrowser } from './artifactPreview';
 import { ChartsView, IChartSettings } from './chartsView';
+import { RunMedia } from './media';
 import { CELL_SOURCE_TAG, NOTE_TAG, PARENT_TAG } from './columns';
 
-const TABS = ['Overview', 'Metrics', 'Artifacts', 'Source'] as const;
+const TABS = ['Overview', 'Metrics', 'Media', 'Artifacts', 'Source'] as const;
 type Tab = (typeof TABS)[number];
 const POLL_MS = 3000;
 
@@ -91,6 +92,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
           />
         </>
       )}
+      {r && tab === 'Media' && <RunMedia runId={r.info.run_id} />}
       {r && tab === 'Artifacts' && <ArtifactBrowser runId={r.info.run_id} />}
       {r && tab === 'Source' && <CellSource run={r} />}
     </div>
