@@ -284,3 +284,25 @@ export function getTable(
 ): Promise<ITable> {
   return requestAPI(`runs/${enc(runId)}/table`, { path, max_rows: maxRows });
 }
+
+/** One chart's lines: every run's thinned series of one metric, on the axis the server chose. */
+export interface IChart {
+  key: string;
+  x: 'step' | 'time';
+  series: (Omit<ISeries, 'key' | 'x'> & { run_id: string })[];
+}
+
+/** One chart in one request; `x: 'auto'` lets the server pick (time when all share one step). */
+export function getChart(
+  runIds: string[],
+  key: string,
+  x: 'step' | 'time' | 'auto',
+  maxPoints: number
+): Promise<IChart> {
+  return requestAPI('series', {
+    run_ids: runIds.join(','),
+    key,
+    x,
+    max_points: maxPoints
+  });
+}

@@ -2,7 +2,8 @@
 
 ``runs/<id>/series/<key>`` answers in columns (``step``, ``timestamp``, ``value``) thinned by
 LTTB along the chosen x axis, so a 1M-point history reaches the browser as a few thousand
-points. Tag edits go through ``TrackingClient.set_tag`` / ``delete_tag``; the run note is the
+points; ``series?run_ids=&key=`` answers one chart (every run's line) in one request, and with
+``x=auto`` picks the axis itself (time when every point of every run shares one step). Tag edits go through ``TrackingClient.set_tag`` / ``delete_tag``; the run note is the
 MLflow tag ``mlflow.note.content``.
 """
 from __future__ import annotations
@@ -13,17 +14,52 @@ import tornado.web
 
 from ..errors import InvalidParameterError
 from .base import NbtrackHandler
-from .downsample import X_AXES, history_columns, series_payload
+from .downsample import X_AXES, Columns, history_columns, series_payload
 
 __all__ = ["ROUTES"]
 
 _MAX_TAG_VALUE = 8000
+_MAX_CHART_RUNS = 100
 
 
 def _series(client: Any, run_id: str, key: str, axis: str, max_points: int) -> dict[str, Any]:
     history = client.get_metric_history(run_id, key)
     columns = history_columns(run_id, key, history)
     return {"key": key, "x": axis, **series_payload(columns, axis, max_points)}
+
+
+def _one_step(columns: list[Columns]) -> bool:
+    """True when some run has several points and every run logs all of them at one step."""
+    return any(len(c.step) > 1 for c in columns) and all(
+        len(c.step) == 0 or bool((c.step == c.step[0]).all()) for c in columns
+    )
+
+
+def _chart(client: Any, run_ids: list[str], key: str, axis: str, max_points: int) -> dict[str, Any]:
+    columns = [history_columns(r, key, client.get_metric_history(r, key)) for r in run_ids]
+    if axis == "auto":
+        axis = "time" if _one_step(columns) else "step"
+    lines = [{"run_id": r, **series_payload(c, axis, max_points)} for r, c in zip(run_ids, columns)]
+    return {"key": key, "x": axis, "series": lines}
+
+
+class ChartHandler(NbtrackHandler):
+    """GET series?run_ids=a,b&key=K&x=step|time|auto&max_points=N -> {"key", "x", "series":
+    [{"run_id", "total", "step": [], "timestamp": [], "value": []}]}: one chart in one request."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        run_ids = [i for arg in self.get_arguments("run_ids") for i in arg.split(",") if i]
+        key = self.get_argument("key", "")
+        if not run_ids or not key:
+            raise InvalidParameterError("Query parameters run_ids (comma-separated) and key are required")
+        if len(run_ids) > _MAX_CHART_RUNS:
+            raise InvalidParameterError(f"At most {_MAX_CHART_RUNS} runs per chart, got {len(run_ids)}")
+        axis = self.get_argument("x", "auto")
+        if axis not in (*X_AXES, "auto"):
+            raise InvalidParameterError(f"Query parameter x={axis!r} must be one of {', '.join(X_AXES)}, auto")
+        max_points = self.int_argument("max_points", 2000, 0, 100_000)
+        self.reply(await self.call(_chart, run_ids, key, axis, max_points))
 
 
 class SeriesHandler(NbtrackHandler):
@@ -97,6 +133,7 @@ class StoreHandler(NbtrackHandler):
 
 ROUTES: list[tuple[str, type[NbtrackHandler]]] = [
     (r"store", StoreHandler),
+    (r"series", ChartHandler),
     (r"runs/(?P<run_id>[^/]+)/series/(?P<key>.+)", SeriesHandler),
     (r"runs/(?P<run_id>[^/]+)/tags/(?P<key>.+)", TagHandler),
     (r"runs/(?P<run_id>[^/]+)/model-versions", RunModelVersionsHandler),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import urllib.parse
+from collections.abc import Sequence
 from typing import Any
 
 import tornado.web
@@ -49,10 +50,11 @@ def _one_run(client: Any, run_id: str) -> dict[str, Any]:
     return {"run": _run_json(run, stale)}
 
 
-def _downsample(points: list[Any], max_points: int) -> list[Any]:
-    """At most ``max_points`` evenly spaced points, always keeping the first and the last."""
+def _downsample(points: Sequence[Any], max_points: int) -> list[Any]:
+    """At most ``max_points`` evenly spaced points, always keeping the first and the last
+    (only the picked points of a column-wise history become ``Metric`` objects)."""
     if max_points <= 0 or len(points) <= max_points:
-        return points
+        return list(points)
     if max_points == 1:
         return [points[-1]]
     last = len(points) - 1
@@ -108,8 +110,10 @@ class MetricHistoryHandler(NbtrackHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str, key: str) -> None:
         max_points = self.int_argument("max_points", 0, 0, 1_000_000)
-        history = await self.call(lambda c: list(c.get_metric_history(resolve_run_id(c, run_id), key)))
-        self.reply({"key": key, "history": _downsample(history, max_points)})
+        history = await self.call(
+            lambda c: _downsample(c.get_metric_history(resolve_run_id(c, run_id), key), max_points)
+        )
+        self.reply({"key": key, "history": history})
 
 
 class ArtifactListHandler(NbtrackHandler):

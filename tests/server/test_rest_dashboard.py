@@ -92,3 +92,27 @@ async def test_tag_edits_need_auth(seeded, jp_fetch, verb):
         await jp_fetch(API, f"runs/{seeded.good_run}/tags/k", method=verb, body='{"value": "v"}' if verb == "PUT" else None,
                        headers={"Authorization": ""}, allow_nonstandard_methods=True)
     assert info.value.code in (401, 403)
+
+
+async def test_one_chart_in_one_request(seeded, get_json):
+    client = seeded.client
+    stepped = client.create_run(seeded.experiment_id, run_name="stepped").info.run_id
+    flat = client.create_run(seeded.experiment_id, run_name="flat").info.run_id
+    for i in range(500):
+        client.log_metric(stepped, "loss", 1.0 / (i + 1), step=i)
+        client.log_metric(flat, "loss", 2.0 / (i + 1), step=0, timestamp=1_700_000_000_000 + i)
+    client.flush()
+    both = await get_json("series", run_ids=f"{stepped},{flat}", key="loss", max_points="50")
+    assert both["x"] == "step" and [s["run_id"] for s in both["series"]] == [stepped, flat]
+    assert [s["total"] for s in both["series"]] == [500, 500]
+    assert all(len(s["value"]) == 50 for s in both["series"])
+    alone = await get_json("series", run_ids=flat, key="loss", x="auto", max_points="50")
+    assert alone["x"] == "time"  # every point at step 0: the server picks time
+    assert alone["series"][0]["timestamp"][-1] == 1_700_000_000_499
+
+
+async def test_chart_needs_runs_and_key(seeded, fetch_error):
+    code, body = await fetch_error("series", key="loss")
+    assert code == 400 and "run_ids" in body["message"]
+    code, body = await fetch_error("series", run_ids=seeded.good_run, key="loss", x="epoch")
+    assert code == 400

@@ -1,6 +1,6 @@
 import * as React from 'react';
 
-import { getSeries, IRun, ISeries } from '../api';
+import { getChart, IChart, IRun, ISeries } from '../api';
 import { ILine, LineChart, XKind } from '../charts/lineChart';
 import { smooth } from '../charts/scales';
 import { toNumber } from '../format';
@@ -29,34 +29,34 @@ export interface IChartsViewProps {
   testId?: string;
 }
 
-const cache = new Map<string, Promise<ISeries>>();
+const cache = new Map<string, Promise<IChart>>();
 
-/** Series of one run's metric, fetched once per version of the run (cached, bounded). */
-function loadSeries(
-  run: IRun,
+/** One chart's series, fetched once per version of its runs (cached, bounded). */
+function loadChart(
+  runs: IRun[],
   key: string,
-  axis: 'step' | 'time'
-): Promise<ISeries> {
-  const version = `${run.info.status}|${String(run.data.metrics[key])}|${run.info.end_time}`;
-  const id = `${run.info.run_id}|${key}|${axis}|${version}`;
+  axis: 'step' | 'time' | 'auto'
+): Promise<IChart> {
+  const versions = runs.map(
+    r =>
+      `${r.info.run_id}:${r.info.status}:${String(r.data.metrics[key])}:${r.info.end_time}`
+  );
+  const id = `${key}|${axis}|${versions.join(',')}`;
   let hit = cache.get(id);
   if (!hit) {
-    hit = getSeries(run.info.run_id, key, axis, MAX_POINTS);
+    hit = getChart(
+      runs.map(r => r.info.run_id),
+      key,
+      axis,
+      MAX_POINTS
+    );
     hit.catch(() => cache.delete(id));
     cache.set(id, hit);
-    if (cache.size > 500) {
+    if (cache.size > 200) {
       cache.delete(cache.keys().next().value as string);
     }
   }
   return hit;
-}
-
-/** True when every loaded series logs all its points at one step (e.g. no step= given). */
-function sharesOneStep(list: ISeries[]): boolean {
-  return (
-    list.some(s => s.step.length > 1) &&
-    list.every(s => s.step.every(step => step === s.step[0]))
-  );
 }
 
 function toLine(
@@ -205,23 +205,25 @@ export function MetricChart(props: {
     .join(',');
   React.useEffect(() => {
     let current = true;
-    const load = (axis: 'step' | 'time') =>
-      Promise.all(props.runs.map(r => loadSeries(r, props.metric, axis)));
-    const decide = async (): Promise<[XKind, ISeries[]]> => {
-      if (wanted !== 'auto') {
-        return [wanted, await load(wanted === 'step' ? 'step' : 'time')];
-      }
-      const bySteps = await load('step');
-      return sharesOneStep(bySteps)
-        ? ['relative', await load('time')]
-        : ['step', bySteps];
-    };
-    decide().then(
-      ([chosen, list]) => {
+    const axis =
+      wanted === 'auto' ? 'auto' : wanted === 'step' ? 'step' : 'time';
+    loadChart(props.runs, props.metric, axis).then(
+      chart => {
         if (current) {
-          setKind(chosen);
+          setKind(
+            wanted !== 'auto'
+              ? wanted
+              : chart.x === 'time'
+                ? 'relative'
+                : 'step'
+          );
           setSeries(
-            new Map(list.map((s, i) => [props.runs[i].info.run_id, s]))
+            new Map(
+              chart.series.map(s => [
+                s.run_id,
+                { ...s, key: chart.key, x: chart.x }
+              ])
+            )
           );
           setError(null);
         }
