@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import statistics
 import subprocess
@@ -43,17 +44,19 @@ async ([selector, done]) => {
   return performance.now() - t0;
 }
 """
-# Resolves with the ms from an x-axis change to the frame where the line's path has changed.
+# Resolves with the ms from an x-axis change to the frame where the chart (its axis labels and
+# line) has been redrawn.
 _TIMED_AXIS = """
 async (axis) => {
   const path = () => document.querySelector('[data-testid="run-view"] path.nbtrack-line');
-  const before = path().getAttribute('d');
+  const svg = () => document.querySelector('[data-testid="run-view"] [data-testid="metric-chart"] svg');
+  const before = svg().textContent;
   const select = document.querySelector('[data-testid="run-view"] [data-testid="x-axis"]');
   const t0 = performance.now();
   const setter = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
   setter.call(select, axis);
   select.dispatchEvent(new Event('change', { bubbles: true }));
-  while (!path() || path().getAttribute('d') === before || path().getAttribute('d').split('L').length < 500) {
+  while (!path() || svg().textContent === before || path().getAttribute('d').split('L').length < 500) {
     await new Promise(r => requestAnimationFrame(r));
     if (performance.now() - t0 > 60000) return -1;
   }
@@ -70,6 +73,16 @@ LINE_DRAWN = """() => {
   const p = document.querySelector('[data-testid="run-view"] [data-testid="metric-chart"] path.nbtrack-line');
   return p && p.getAttribute('d').length > 1000 && p.getAttribute('d').split('L').length >= 500;
 }"""
+
+
+# The nbtrack API requests the page made, with the time the server took to answer
+# (request sent to last byte, so server work plus transfer) and the JSON's size.
+_REQUESTS = """
+(since) => performance.getEntriesByType('resource')
+  .filter(e => e.name.includes('/nbtrack/api/') && e.startTime >= since)
+  .map(e => ({path: e.name.split('/nbtrack/api/')[1].split('?')[0].slice(0, 60),
+              ms: Math.round(e.responseEnd - e.requestStart), kB: Math.round(e.encodedBodySize / 1024)}))
+"""
 
 
 def build_store(root: Path, runs: int, points: int) -> dict[str, str]:
@@ -90,7 +103,7 @@ def build_store(root: Path, runs: int, points: int) -> dict[str, str]:
 def measure(lab_url: str, token: str, ids: dict[str, str], repeat: int) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
-    out: dict[str, list[float]] = {"open_10k": [], "draw_1m": []}
+    out: dict[str, list] = {"open_10k": [], "draw_1m": [], "requests_open_10k": [], "requests_draw_1m": []}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
@@ -99,18 +112,23 @@ def measure(lab_url: str, token: str, ids: dict[str, str], repeat: int) -> dict[
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('nbtrack:open-dashboard')")
         page.evaluate("() => window.jupyterapp.commands.execute('nbtrack:open-dashboard')")
         page.locator('[data-testid="experiment-item"]').first.wait_for()
+        page.evaluate("() => { performance.clearResourceTimings(); performance.setResourceTimingBufferSize(100000); }")
         big = f'[data-testid="experiment-item"][data-experiment-id="{ids["big"]}"]'
         hist = f'[data-testid="experiment-item"][data-experiment-id="{ids["history"]}"]'
         for _ in range(repeat):
             page.locator(hist).click()
             page.locator(f'{DASH} [data-testid="run-row"][data-run-name="million"]').wait_for()
+            since = page.evaluate("() => performance.now()")
             ms = page.evaluate(_TIMED_CLICK, [big, ROWS_OF.format(exp=ids["big"], prefix="")])
             out["open_10k"].append(ms)
+            out["requests_open_10k"].append(page.evaluate(_REQUESTS, since))
         page.locator(hist).click()
         page.locator(f'{DASH} [data-testid="run-row"][data-run-name="million"] [data-testid="run-link"]').click()
         page.get_by_test_id("run-view").wait_for()
         # cold: the server reads the 1M-point history from the store, thins it, the chart draws
+        since = page.evaluate("() => performance.now()")
         out["draw_1m"].append(page.evaluate(_TIMED_CLICK, ['[data-testid="run-tab-metrics"]', LINE_DRAWN]))
+        out["requests_draw_1m"].append(page.evaluate(_REQUESTS, since))
         # warm server: each x-axis change is a new request (not in the page's cache) and a redraw
         for axis in ["wall", "relative", "step", "wall", "relative"][: repeat - 1]:
             out["draw_1m"].append(page.evaluate(_TIMED_AXIS, axis))
@@ -142,8 +160,10 @@ def main() -> None:
             times = measure(f"http://127.0.0.1:{port}", token, ids, args.repeat)
         finally:
             stop(proc)
-    result = {k: {"first_ms": round(v[0]), "median_ms": round(statistics.median(v)),
-                  "all_ms": [round(x) for x in v]} for k, v in times.items()}
+    result: dict = {k: {"first_ms": round(v[0]), "median_ms": round(statistics.median(v)),
+                        "all_ms": [round(x) for x in v]} for k, v in times.items() if not k.startswith("requests")}
+    result.update({k: v for k, v in times.items() if k.startswith("requests")})
+    result["load_average"] = list(os.getloadavg())
     result["runs"], result["points"] = args.runs, args.points
     print(json.dumps(result, indent=2))
     out = HERE / "out"

@@ -17,6 +17,8 @@ __all__ = ["DARK", "LIGHT", "REPO", "browser", "lab", "new_page", "set_theme"]
 
 DARK = "JupyterLab Dark"
 LIGHT = "JupyterLab Light"
+HIGH_CONTRAST = "JupyterLab Dark High Contrast"
+THEME_TAGS = {LIGHT: "light", DARK: "dark", HIGH_CONTRAST: "hc"}
 
 
 @dataclass

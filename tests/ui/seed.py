@@ -54,6 +54,23 @@ def _artifacts(folder: Path, run_index: int) -> Path:
     return folder
 
 
+def _media(client: TrackingClient, run: str, index: int) -> None:
+    """An image history (key "samples/digit", 4 steps) and a logged table of errors."""
+    import numpy as np
+
+    yy, xx = np.mgrid[0:48, 0:48]
+    for k, step in enumerate((0, 10, 20, 30)):
+        ring = np.abs(np.hypot(xx - 24, yy - 24) - (6 + 4 * k + index)) < 3
+        image = np.stack([ring * 230, ring * (60 + 40 * k), (1 - ring) * 40 + 20], axis=-1)
+        client.log_image(run, image.astype(np.uint8), key="samples/digit", step=step)
+    client.log_table(run, {
+        "id": list(range(6)),
+        "label": ["3", "5", "8", "1", "7", "<b>2</b>"],
+        "predicted": ["8", "3", "3", "7", "1", "2"],
+        "confidence": [round(0.41 + 0.09 * j + 0.01 * index, 3) for j in range(6)],
+    }, "eval/errors.json")
+
+
 def _stale_run(store: str, experiment_id: str) -> None:
     code = (
         "import sys; from nbtrack.client import TrackingClient\n"
@@ -89,6 +106,8 @@ def seed_demo(store: str, tmp: Path, steps: int = 40) -> dict[str, str]:
         client.set_tag(run, "nbtrack.cell_source", CELL.format(name=name, hidden=128 * (1 + i % 2)))
         if i < 2:
             client.log_artifacts(run, str(_artifacts(tmp / f"art{i}", i)))
+        if opt == "adam" and lr != 0.01:
+            _media(client, run, i)
         client.set_terminated(run)
     client.set_tag(ids["adam-lr0.03"], "mlflow.note.content", "Best so far: adam at 0.03 converges in ~25 epochs.")
     client.set_terminated(sweep)

@@ -1,4 +1,4 @@
-"""The main-area dashboard and the sidebar in a real JupyterLab, light and dark.
+"""The main-area dashboard and the sidebar in a real JupyterLab: light, dark and high contrast.
 
 Every view is driven as a user would (palette, launcher, sidebar button, clicks) and checked:
 WCAG AA contrast (>= 4.5:1) for every visible text, no control clipped in the sidebar at its
@@ -15,7 +15,7 @@ import pytest
 from nbtrack.client import TrackingClient
 
 from .checks import clipped_controls, contrast_problems
-from .conftest import DARK, LIGHT, REPO, new_page, set_theme
+from .conftest import DARK, HIGH_CONTRAST, LIGHT, REPO, THEME_TAGS, new_page, set_theme
 
 pytestmark = pytest.mark.slow
 
@@ -48,23 +48,27 @@ def _dash(page, testid: str):
 
 
 def _open_dashboard(page, theme: str) -> None:
-    """Light: through the command palette; dark: through the sidebar's button."""
+    """Light: through the command palette; the others: through the sidebar's button."""
     if theme == LIGHT:
         page.keyboard.press("Control+Shift+C")
         page.locator(".lm-CommandPalette-input").fill("Open nbtrack dashboard")
         page.locator(".lm-CommandPalette-item", has_text="Open nbtrack dashboard").first.click()
     else:
-        page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').click()
-        page.get_by_test_id("open-dashboard").click()
+        if not page.locator(SIDEBAR).is_visible():
+            page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').click()
+        page.locator(SIDEBAR).get_by_test_id("open-dashboard").click()
     page.locator(DASH).wait_for()
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
     assert tab.inner_text().startswith("nbtrack")
 
 
-@pytest.mark.parametrize("theme", [LIGHT, DARK])
+THEMES = [LIGHT, DARK, HIGH_CONTRAST]
+
+
+@pytest.mark.parametrize("theme", THEMES)
 def test_dashboard_views(page, lab, theme, tmp_path):
     set_theme(page, theme)
-    tag = "dark" if theme == DARK else "light"
+    tag = THEME_TAGS[theme]
     if theme == LIGHT:
         page.locator(".jp-LauncherCard", has_text="Open nbtrack dashboard").wait_for()
     _open_dashboard(page, theme)
@@ -112,7 +116,10 @@ def test_dashboard_views(page, lab, theme, tmp_path):
     assert diff.get_by_test_id("param-row").filter(has_text="lr").count() >= 1
     _dash(page, "parallel-coordinates").locator("polyline").first.wait_for()
     assert page.locator(f'{DASH} [data-testid="scatter-dot"]').count() == 3
+    _check_compare_tables(page)
     _check(page, DASH, f"compare-{tag}", tmp_path)
+    _check_compare_media(page)
+    _check(page, DASH, f"compare-media-{tag}", tmp_path)
 
     # Run detail: note and tag edits reach the store; artifacts preview in place.
     page.locator(f'{DASH} [data-testid="params-diff"] thead a', has_text="adam-lr0.1").click()
@@ -130,6 +137,9 @@ def test_dashboard_views(page, lab, theme, tmp_path):
     tags = TrackingClient(str(lab.store)).get_run(lab.ids["adam-lr0.1"]).data.tags
     assert tags["mlflow.note.content"] == note and tags[f"reviewed-{tag}"] == "yes"
     _check(page, DASH, f"run-{tag}", tmp_path)
+
+    _check_run_media(page, view)
+    _check(page, DASH, f"run-media-{tag}", tmp_path)
 
     view.get_by_test_id("run-tab-artifacts").click()
     view.locator(".nbtrack-tree-item", has_text="plots/").click()
@@ -159,10 +169,10 @@ def test_dashboard_views(page, lab, theme, tmp_path):
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
 
 
-@pytest.mark.parametrize("theme", [LIGHT, DARK])
+@pytest.mark.parametrize("theme", THEMES)
 def test_sidebar_fits_its_default_width(page, lab, theme, tmp_path):
     set_theme(page, theme)
-    tag = "dark" if theme == DARK else "light"
+    tag = THEME_TAGS[theme]
     if not page.locator(SIDEBAR).is_visible():
         page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').click()
     sidebar = page.locator(SIDEBAR)
@@ -184,6 +194,13 @@ def test_sidebar_fits_its_default_width(page, lab, theme, tmp_path):
     problems = clipped_controls(page, SIDEBAR)
     assert not problems, "\n".join(problems)
     _check(page, SIDEBAR, f"sidebar-run-{tag}", tmp_path)
+    media = sidebar.get_by_test_id("run-media")
+    media.get_by_test_id("image-key").locator("img").wait_for()
+    media.get_by_test_id("logged-table").wait_for()
+    media.scroll_into_view_if_needed()
+    problems = clipped_controls(page, SIDEBAR)
+    assert not problems, "\n".join(problems)
+    _check(page, SIDEBAR, f"sidebar-media-{tag}", tmp_path)
     sidebar.get_by_test_id("back-button").click()
 
     sidebar.get_by_test_id("tab-models").click()
@@ -193,3 +210,95 @@ def test_sidebar_fits_its_default_width(page, lab, theme, tmp_path):
     assert not problems, "\n".join(problems)
     _check(page, SIDEBAR, f"sidebar-models-{tag}", tmp_path)
     sidebar.get_by_test_id("tab-runs").click()
+
+
+def _xs(page, selector: str) -> list[float]:
+    return page.eval_on_selector_all(selector, "els => els.map(e => Math.round(e.getBoundingClientRect().right))")
+
+
+def _check_compare_tables(page) -> None:
+    """Only differences hides equal rows (status, duration too); run columns line up across the
+    two tables; numbers and their run names are right-aligned, text and its names left."""
+    diff = _dash(page, "params-diff")
+    rows = lambda: [r.get_attribute("data-row") for r in diff.get_by_test_id("param-row").all()]  # noqa: E731
+    shown = rows()
+    assert "params.lr" in shown and "status" not in shown  # all three FINISHED
+    if "duration" in shown:
+        assert len(set(diff.locator('[data-row="duration"] td').all_inner_texts())) > 1
+    assert "params.batch_size" not in shown and "params.optimizer" not in shown
+    _dash(page, "only-differences").uncheck()
+    diff.locator('[data-row="status"]').wait_for()
+    assert {"status", "duration", "params.batch_size", "params.optimizer"} <= set(rows())
+    _dash(page, "only-differences").check()
+    diff.locator('[data-row="status"]').wait_for(state="detached")
+    params_head = f'{DASH} [data-testid="params-diff"] thead th'
+    metrics_head = f'{DASH} [data-testid="metrics-compare"] thead th'
+    assert _xs(page, params_head) == _xs(page, metrics_head)
+    align = "els => els.map(e => getComputedStyle(e).textAlign)"
+    assert set(page.eval_on_selector_all(f"{metrics_head}:not(:first-child)", align)) == {"right"}
+    assert set(page.eval_on_selector_all(f'{DASH} [data-testid="metric-row"] td', align)) == {"right"}
+    assert set(page.eval_on_selector_all(f"{params_head}:not(:first-child)", align)) == {"left"}
+    assert set(page.eval_on_selector_all(f'{DASH} [data-testid="param-row"] td', align)) == {"left"}
+
+
+def _check_compare_media(page) -> None:
+    """Images of one key side by side under one step slider; the run without any says so."""
+    key = page.locator(f'{DASH} [data-testid="compare-image-key"][data-key="samples/digit"]')
+    key.scroll_into_view_if_needed()
+    images = key.locator("img.nbtrack-logged-image")
+    images.nth(1).wait_for()
+    assert images.count() == 2 and key.locator(".nbtrack-empty", has_text="Not logged.").count() == 1
+    assert key.get_by_test_id("step-label").inner_text() == "step 30 (4 of 4)"
+    key.get_by_test_id("image-step").fill("1")
+    key.get_by_test_id("step-label").filter(has_text="step 10 (2 of 4)").wait_for()
+    key.locator("figcaption", has_text="step 10").nth(1).wait_for()
+    table = page.locator(f'{DASH} [data-testid="compare-table"][data-path="eval/errors.json"]')
+    table.get_by_test_id("logged-table").nth(1).locator("tbody tr").nth(5).wait_for()
+    key.scroll_into_view_if_needed()
+
+
+def _check_run_media(page, view) -> None:
+    """The run's image key: a step slider and a strip; its table sorts by a header click."""
+    view.get_by_test_id("run-tab-media").click()
+    key = view.locator('[data-testid="image-key"][data-key="samples/digit"]')
+    image = key.locator("img.nbtrack-logged-image")
+    image.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth === 48", arg=image.element_handle())
+    assert key.locator(".nbtrack-image-strip button").count() == 4
+    key.get_by_test_id("image-step").fill("0")
+    key.get_by_test_id("step-label").filter(has_text="step 0 (1 of 4)").wait_for()
+    key.locator(".nbtrack-image-strip button").nth(2).click()
+    key.get_by_test_id("step-label").filter(has_text="step 20 (3 of 4)").wait_for()
+    table = view.locator('[data-testid="table-key"][data-path="eval/errors.json"]').get_by_test_id("logged-table")
+    table.locator("tbody tr").nth(5).wait_for()
+    assert table.locator("tbody tr").first.locator("td").nth(1).inner_text() == "3"
+    assert table.locator("tbody tr").nth(5).locator("td").nth(1).inner_text() == "<b>2</b>"  # text, not markup
+    table.locator("th", has_text="confidence").get_by_test_id("table-sort").click()
+    table.locator("th", has_text="confidence").get_by_test_id("table-sort").click()
+    table.locator('th[aria-sort="descending"]', has_text="confidence").wait_for()
+    assert table.locator("tbody tr").first.locator("td").nth(0).inner_text() == "5"
+
+
+def test_browse_tab_magic_opens_the_dashboard(page, lab, tmp_path):
+    """A notebook cell running ``%nbtrack_browse EXP --tab`` opens the dashboard on EXP."""
+    set_theme(page, LIGHT)
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:create-new', {kernelName: 'python3'}); }")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget?.content?.activeCell")
+    page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel
+                     .setSource('%load_ext nbtrack\\n%nbtrack_browse baselines --tab')""")
+    page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=180_000)  # a loaded machine
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-cell'); }")
+    page.locator(DASH).wait_for(timeout=180_000)
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
+    assert tab.inner_text().startswith("nbtrack")
+    chosen = page.locator(f'{DASH} [data-testid="experiment-item"][data-experiment-id]')
+    page.locator(f"{DASH} .nbtrack-experiments li.nbtrack-active", has_text="baselines").wait_for()
+    assert chosen.count() >= 3
+    # the output names what it opened; its button reveals the tab again
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Untitled").first.click()
+    button = page.get_by_test_id("open-dashboard-tab")
+    assert "baselines" in page.locator(".jp-OutputArea-output", has=button).inner_text()
+    button.click()
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text="nbtrack").wait_for()
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
