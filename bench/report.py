@@ -11,9 +11,10 @@ import math
 import os
 import platform
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["HEADINGS", "Row", "render_table", "render_chart", "load_average", "machine_lines", "splice_readme"]
 

@@ -7,7 +7,8 @@ bulk, holds the very same runs and a search must return the very same answer. St
 from __future__ import annotations
 
 import random
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 __all__ = ["SearchRun", "search_runs_data", "MODELS", "METRIC_KEYS"]
 
