@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,18 +51,27 @@ def run_in_kernel(kc: BlockingKernelClient, code: str) -> str:
     return "".join(out)
 
 
-def test_kernel_finds_its_notebook_via_env_and_via_the_sessions_api(server, client):
-    base, root, runtime = server
-    session = api(f"{base}/api/sessions", "POST", {
-        "path": "project/train.ipynb", "name": "train.ipynb", "type": "notebook",
-        "kernel": {"name": "python3"}})
-    connection = runtime / f"kernel-{session['kernel']['id']}.json"
+@contextmanager
+def server_kernel(runtime: Path, kernel_id: str) -> Iterator[BlockingKernelClient]:
+    """A client of a kernel the server started, once it answers (readiness: kernel_info, not heartbeats)."""
+    connection = runtime / f"kernel-{kernel_id}.json"
     wait_for(connection.exists, KERNEL_READY_S, "the kernel connection file")
     kc = BlockingKernelClient(connection_file=str(connection))
     kc.load_connection_file()
     kc.start_channels()
     try:
         wait_until_replying(kc)
+        yield kc
+    finally:
+        kc.stop_channels()
+
+
+def test_kernel_finds_its_notebook_via_env_and_via_the_sessions_api(server, client):
+    base, root, runtime = server
+    session = api(f"{base}/api/sessions", "POST", {
+        "path": "project/train.ipynb", "name": "train.ipynb", "type": "notebook",
+        "kernel": {"name": "python3"}})
+    with server_kernel(runtime, session["kernel"]["id"]) as kc:
         expected = str(root / "project" / "train.ipynb")
         seen = run_in_kernel(kc, "import os; print(os.environ.get('JPY_SESSION_NAME'))").strip()
         assert seen == expected  # what JupyterLab's server hands the kernel
@@ -70,8 +81,6 @@ def test_kernel_finds_its_notebook_via_env_and_via_the_sessions_api(server, clie
         assert run_in_kernel(kc, probe).strip() == expected
         run_in_kernel(kc, "%load_ext nbtrack")
         run_in_kernel(kc, "%%track_run located\nx = 1")
-    finally:
-        kc.stop_channels()
     run = runs_by_name(client)["located"]
     assert run.data.tags["nbtrack.notebook"] == run.data.tags["mlflow.source.name"] == expected
     assert Path(run.data.tags["nbtrack.notebook"]).parent == root / "project"

@@ -7,9 +7,9 @@ import os
 import pytest
 
 import nbtrack
-from tests._support.lab import serve_jupyter_server, wait_for
+from tests._support.lab import serve_jupyter_server
 
-from .conftest import KERNEL_READY_S, execute, notebook, runs_by_name
+from .conftest import execute, notebook, runs_by_name
 from .test_notebook_path import TOKEN, api
 
 LOAD = "%load_ext nbtrack\nimport nbtrack"
@@ -54,22 +54,11 @@ def test_kernel_started_by_the_server_and_the_sidebar_api_share_one_store(projec
 
 
 def _execute_via_rest(base: str, kernel_id: str, runtime) -> None:
-    """Run LOAD and TRACKED in the server's kernel through its connection file (readiness: kernel_info)."""
-    from jupyter_client import BlockingKernelClient
+    """Run LOAD and TRACKED in the server's kernel through its connection file."""
+    from .test_notebook_path import run_in_kernel, server_kernel
 
-    from .conftest import wait_until_replying
-    from .test_notebook_path import run_in_kernel
-
-    connection = runtime / f"kernel-{kernel_id}.json"
-    wait_for(connection.exists, KERNEL_READY_S, "the kernel connection file")
-    kc = BlockingKernelClient(connection_file=str(connection))
-    kc.load_connection_file()
-    kc.start_channels()
-    try:
-        wait_until_replying(kc)
+    with server_kernel(runtime, kernel_id) as kc:
         run_in_kernel(kc, LOAD)
         run_in_kernel(kc, TRACKED)
-    finally:
-        kc.stop_channels()
 
 
