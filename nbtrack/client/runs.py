@@ -432,7 +432,14 @@ class RunsMixin(ClientBase):
                     row.info["lifecycle_stage"] = LifecycleStage.DELETED  # a row's info is its own dict
                 return ViewType.matches(run_view_type, row.info["lifecycle_stage"]) and test(row)
 
-            runs = rows_of(ids, run_fields_read(filter_string, order_by), keep)
+            fields = run_fields_read(filter_string, order_by)
+            if deleted:
+                runs = rows_of(ids, fields, keep)
+            else:  # the store judges the stage itself, before it builds a row
+                stages = None if run_view_type == ViewType.ALL else {
+                    s for s in (LifecycleStage.ACTIVE, LifecycleStage.DELETED) if ViewType.matches(run_view_type, s)
+                }
+                runs = rows_of(ids, fields, test, stages=stages)
         runs = sort_runs(runs, order_by)
         if version is not None:
             _search_memo.put(key, (version, runs), _RUN_BYTES * len(runs) + 1000)

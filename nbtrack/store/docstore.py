@@ -20,7 +20,7 @@ import gc
 import os
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -420,10 +420,15 @@ class DocStore:
         return out
 
     def search_rows(
-        self, experiment_ids: Sequence[str], fields: Sequence[tuple[str, str]], keep: Callable[[Any], bool]
+        self,
+        experiment_ids: Sequence[str],
+        fields: Sequence[tuple[str, str]],
+        keep: Callable[[Any], bool],
+        stages: Collection[str] | None = None,
     ) -> list[Any]:
-        """Light stand-ins for the runs of these experiments that ``keep`` accepts, holding only
-        ``fields`` (see :mod:`.run_index`); ``runs_of_rows`` turns some of them into runs."""
+        """Light stand-ins for the runs of these experiments (in one of ``stages``, if given) that
+        ``keep`` accepts, holding only ``fields`` (see :mod:`.run_index`); ``runs_of_rows`` turns
+        some of them into runs."""
         self._flush_quietly()
         wanted = {str(e) for e in experiment_ids}
         fields = tuple(fields)
@@ -433,7 +438,7 @@ class DocStore:
         try:
             for name in self._docs.names("runs/"):
                 with self._decoding(name):
-                    out.extend(run_index.shard_rows(self._docs, name, fields, keep, wanted))
+                    out.extend(run_index.shard_rows(self._docs, name, fields, keep, wanted, stages))
         finally:
             if collecting:
                 gc.enable()

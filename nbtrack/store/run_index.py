@@ -121,9 +121,10 @@ def rows_from_columns(
     fields: _Fields,
     keep: Callable[[Any], bool],
     experiments: Collection[str],
+    stages: Collection[str] | None = None,
 ) -> list[RunRow] | None:
-    """Rows of the runs of ``experiments`` in a ``.cols`` file (except entry ids in ``skip``)
-    that ``keep`` accepts; None when the file does not describe the shard file of signature
+    """Rows of the runs of ``experiments`` (in ``stages``, if given) in a ``.cols`` file (except
+    entry ids in ``skip``) that ``keep`` accepts; None when the file does not describe the shard file of signature
     ``sig`` or is unreadable. Only the header and the columns ``fields`` name are parsed."""
     try:
         header = orjson.loads(raw[: raw.index(b"\n")])
@@ -143,7 +144,8 @@ def rows_from_columns(
 
         attrs, keyed = _needed(fields)
         attr_rows = list(zip(*[column("a:" + a) for a in attrs]))
-        experiment_col = attr_rows and [r[1] for r in attr_rows]  # ALWAYS[1] is experiment_id
+        experiment_col = [r[1] for r in attr_rows]  # ALWAYS[1] is experiment_id, ALWAYS[2] the stage
+        wanted = [e in experiments and (stages is None or r[2] in stages) for e, r in zip(experiment_col, attr_rows)]
         (mkeys, mcols), (pkeys, pcols), (tkeys, tcols) = [
             (keys, [column(prefix + k) for k in keys]) for prefix, keys in keyed
         ]
@@ -153,7 +155,7 @@ def rows_from_columns(
         first_row = 1 + len(cols)
         out = []
         for i in range(n):
-            if experiment_col[i] not in experiments or (skip and ids[i] in skip):
+            if not wanted[i] or (skip and ids[i] in skip):
                 continue
             row = RunRow((_Attrs(zip(attrs, attr_rows[i])), _Data((metrics[i], params[i], tags[i])), shard, first_row + i))
             if keep(row):
@@ -194,11 +196,17 @@ def rows_from_docs(
 
 
 def shard_rows(
-    docs: Any, name: str, fields: _Fields, keep: Callable[[Any], bool], experiments: Collection[str]
+    docs: Any,
+    name: str,
+    fields: _Fields,
+    keep: Callable[[Any], bool],
+    experiments: Collection[str],
+    stages: Collection[str] | None = None,
 ) -> list[RunRow]:
-    """Rows of the runs of ``experiments`` in shard ``name`` that ``keep`` accepts: from its
-    ``.cols`` file and journal when the documents have them, else from the shard's documents."""
-    keep_doc = _in_experiments(experiments, keep)
+    """Rows of the runs of ``experiments`` (in ``stages``, if given) in shard ``name`` that ``keep``
+    accepts: from its ``.cols`` file and journal when the documents have them, else from the
+    shard's documents."""
+    keep_doc = _in_experiments(experiments, stages, keep)
     reader = getattr(docs, "read_with_sidecar", None)
     if reader is None:
         return rows_from_docs(docs.read(name).get("runs", {}).values(), fields, keep_doc, name)
@@ -210,7 +218,7 @@ def shard_rows(
         for table, entry_id, entry in record:
             if table == "runs":
                 changed[entry_id] = entry
-    rows = rows_from_columns(name, raw, sig, set(changed), fields, keep, experiments) if raw else None
+    rows = rows_from_columns(name, raw, sig, set(changed), fields, keep, experiments, stages) if raw else None
     if rows is None:
         data, _ = docs.read_base(name)
         base = (data or {}).get("runs", {})
@@ -219,8 +227,14 @@ def shard_rows(
     return rows
 
 
-def _in_experiments(experiments: Collection[str], keep: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda row: row.info["experiment_id"] in experiments and keep(row)
+def _in_experiments(
+    experiments: Collection[str], stages: Collection[str] | None, keep: Callable[[Any], bool]
+) -> Callable[[Any], bool]:
+    return lambda row: (
+        row.info["experiment_id"] in experiments
+        and (stages is None or row.info["lifecycle_stage"] in stages)
+        and keep(row)
+    )
 
 
 def runs_from_lines(
