@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -30,8 +31,9 @@ def _fill(store: Path, exp: str, runs: int = 3, points: int = 1500) -> str:
             nbtrack.set_tags({"team": "a", "idx": str(r)})
             for i in range(points):
                 nbtrack.log_metric("loss", 1.0 / (i + 1), step=i)
-            nbtrack.log_metric("acc", 0.5 + r / 10)
-            nbtrack.log_metric("acc", 0.5 + r / 10)  # an identical point: MLflow keeps one
+            now = int(time.time() * 1000)  # one timestamp: two calls may fall in two milliseconds
+            nbtrack.log_metric("acc", 0.5 + r / 10, timestamp=now)
+            nbtrack.log_metric("acc", 0.5 + r / 10, timestamp=now)  # an identical point: MLflow keeps one
             nbtrack.log_text(f"notes of run {r}\n" * (r + 1), "notes/readme.txt")
             nbtrack.log_dict({"r": r}, "cfg/config.json")
     name = f"{exp}-model"
