@@ -9,7 +9,7 @@ import ipywidgets as w
 import numpy as np
 
 from . import x_axis
-from .charts import PALETTE, Series, line_chart_svg, swatch_html
+from .charts import PALETTE, Series, line_chart_svg, swatch_html, tick_format_for
 from .static import escape, format_value
 
 __all__ = ["Trace", "GroupChart", "last_point"]
@@ -65,7 +65,6 @@ class GroupChart:
         self.x_scale = bq.LinearScale()
         self.y_scale = self._make_y_scale(log_y)
         self.x_axis = bq.Axis(scale=self.x_scale, label=x_axis.label(x_axis.STEP), grid_lines="none")
-        # no tick_format: d3 picks one precision for all ticks from their spacing
         self.y_axis = bq.Axis(scale=self.y_scale, side="left", grid_lines="dashed")
         self.figure = bq.Figure(
             title=group, marks=[], axes=[self.x_axis, self.y_axis], animation_duration=0,
@@ -127,6 +126,12 @@ class GroupChart:
         with mark.hold_sync():
             mark.x = x
             mark.y = y
+
+    def fit_y_ticks(self, values: list[float], log_y: bool) -> None:
+        """One precision for every y tick of these values (log axes keep d3's own labels)."""
+        wanted = None if log_y else tick_format_for(values)
+        if self.y_axis.tick_format != wanted:
+            self.y_axis.tick_format = wanted
 
     def update_legend(self, last: dict[str, tuple[int, float, int]]) -> None:
         """Legend entries ``key  value  (step s, n points)`` in each line's colour."""

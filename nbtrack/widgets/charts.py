@@ -31,6 +31,7 @@ __all__ = [
     "stack_svgs",
     "legend_html",
     "swatch_html",
+    "tick_format_for",
 ]
 
 #: Colours of successive bqplot lines (both themes; see :mod:`nbtrack.reporting.palette`).
@@ -400,3 +401,20 @@ def legend_html(labels: Sequence[str]) -> str:
         f"{swatch_html(PALETTE[i % len(PALETTE)])}{escape(label)}</span>"
         for i, label in enumerate(labels))
     return f'<div class="nbtrack-legend" style="font-size:12px;color:var(--jp-ui-font-color1);">{items}</div>'
+
+
+def tick_format_for(values: Sequence[float]) -> str | None:
+    """A d3 number format giving every y tick of ``values``' range one precision (bqplot).
+
+    The precision is that of the finest ticks d3 draws by default (about ten), so
+    neighbouring ticks never read alike; None when there is nothing finite to scale.
+    """
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    if not finite or min(finite) == max(finite):
+        return None
+    ticks = nice_ticks(min(finite), max(finite), 10)
+    big = max(abs(min(finite)), abs(max(finite)))
+    if big >= 1e6 or big < 1e-3 or len(ticks) < 2:
+        return ".2~e"
+    decimals = max(0, min(6, -math.floor(math.log10(ticks[1] - ticks[0]))))
+    return f".{decimals}f"

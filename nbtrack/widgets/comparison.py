@@ -34,6 +34,7 @@ from .charts import (
     line_chart_svg,
     parallel_coordinates_svg,
     sparkline_svg,
+    tick_format_for,
 )
 from .media_view import MediaView
 from .static import escape, format_value, html_table
@@ -165,6 +166,7 @@ class RunComparison(PanelBase):
     def _build_history_chart(self) -> None:
         self._x, self._y = bq.LinearScale(), bq.LinearScale()
         self._x_label = bq.Axis(scale=self._x, label=x_axis.label(x_axis.STEP))
+        self._y_label = bq.Axis(scale=self._y, side="left")
         self.history_lines = [
             bq.Lines(x=np.zeros(0), y=np.zeros(0), scales={"x": self._x, "y": self._y},
                      labels=[label], colors=[PALETTE[i % len(PALETTE)]])
@@ -175,8 +177,7 @@ class RunComparison(PanelBase):
         self.history_legend = w.HTML(value=legend_html(self.labels))
         self.history_figure = bq.Figure(
             marks=self.history_lines, animation_duration=0,
-            # no tick_format: d3 picks one precision for all ticks from their spacing
-            axes=[self._x_label, bq.Axis(scale=self._y, side="left")],
+            axes=[self._x_label, self._y_label],
             layout=w.Layout(width="100%", height="280px"),
         )
 
@@ -210,6 +211,7 @@ class RunComparison(PanelBase):
                 mark.x = (x * 1000).astype("datetime64[ms]") if axis == x_axis.WALL else x
                 mark.y = y
         self._x = self._x_label.scale = scale
+        self._y_label.tick_format = tick_format_for([y for s in self._history_series() for y in s.ys])
         self._x_label.label = x_axis.label(axis)
         self.mark_changed()
 

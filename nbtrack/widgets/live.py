@@ -174,6 +174,7 @@ class LiveCurves(PanelBase):
                 changed[chart.group] = chart
             for chart in changed.values():
                 chart.update_legend({k: p for k in chart.lines if (p := last_point(self._traces[k]))})
+                chart.fit_y_ticks([v for k in chart.lines for v in self._traces[k].values], log_y)
             if changed:
                 self.mark_changed()
         finally:

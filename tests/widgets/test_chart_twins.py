@@ -63,3 +63,24 @@ def test_widgets_take_colours_from_the_palette_only():
         literal = [c for c in re.findall(r"#[0-9a-fA-F]{6}\b", code)
                    if not re.search(r"var\(--jp-[a-z0-9-]+," + c, code)]
         assert literal == [], (name, literal)
+
+
+@pytest.mark.parametrize("values, fmt", [([0.05, 1.0], ".1f"), ([0.5, 0.51], ".3f"), ([3, 250], ".0f"),
+                                         ([1e-5, 2e-5], ".2~e"), ([1.0, 1.0], None), ([], None)])
+def test_bqplot_y_ticks_get_one_precision(values, fmt):
+    assert charts.tick_format_for(values) == fmt
+
+
+def test_live_and_comparison_axes_use_it(client, experiment_id):
+    from nbtrack.widgets import LiveCurves, RunComparison
+
+    ids = []
+    for n in (10, 20):
+        run_id = client.create_run(experiment_id).info.run_id
+        for i in range(n):
+            client.log_metric(run_id, "loss", 1 / (i + 1), step=i)
+        ids.append(run_id)
+    assert RunComparison(ids, client=client)._y_label.tick_format == ".1f"
+    live = LiveCurves(ids[1], client=client)
+    [chart] = live._charts.values()
+    assert chart.y_axis.tick_format == ".1f"
