@@ -367,10 +367,13 @@ def log_metric(key: str, value: float, step: int | None = None, timestamp: int |
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None) -> None:
     """Log several metrics at one step and time."""
-    active = require_active_run("log metrics")
+    try:
+        append = _run_stack[-1].append_metric
+    except IndexError:
+        raise NoActiveRunError("log metrics") from None
     if type(metrics) is not dict and not isinstance(metrics, Mapping):
         raise InvalidParameterError(f"metrics must be a dict of name -> number, got {metrics!r}")
-    active.append_metric.many(metrics, step, timestamp)
+    append.many(metrics, step, timestamp)
 
 
 def log_param(key: str, value: Any) -> Any:

@@ -421,17 +421,30 @@ class RunAppender:
 
     def many(self, metrics: Any, step: Any = None, timestamp: Any = None) -> None:
         """Several keys at one step and time; all points are checked before any is taken."""
-        group = self._plain_group(metrics, step, timestamp)
-        if group is None:
+        fast, ident = self._fast, get_ident()
+        try:
+            if type(metrics) is not dict or self._observers:
+                raise LookupError
+            if step is not None and (type(step) is not int or not _I64_MIN <= step < _I64_END):
+                raise LookupError
+            group = [fast[k] for k in metrics]
+            values = list(metrics.values())
+            for s, value in zip(group, values):
+                if type(value) is not float or s.owner != ident:
+                    raise LookupError
+            now = 0
+            if timestamp is None:
+                timestamp = now = int(_time() * 1000)
+            elif type(timestamp) is not int or not _I64_MIN <= timestamp < _I64_END:
+                raise LookupError
+        except (LookupError, TypeError):  # anything unusual: the full path checks and says why
             self._many(metrics, step, timestamp)
             self._rebind()
             return
-        step = 0 if step is None else step
-        now = 0
-        if timestamp is None:
-            timestamp = now = int(_time() * 1000)
+        if step is None:
+            step = 0
         wake = relieve = False
-        for s, value in zip(group, metrics.values()):
+        for s, value in zip(group, values):
             s.add_step(step)
             s.add_value(value)
             s.add_time(timestamp)
@@ -445,24 +458,6 @@ class RunAppender:
             self._buffer._wake_flusher()
         if relieve:
             self._buffer._relieve(self._run_id)
-
-    def _plain_group(self, metrics: Any, step: Any, timestamp: Any) -> list[Series] | None:
-        """This thread's series for every key of ``metrics`` if the whole call is plain, else None."""
-        if type(metrics) is not dict or self._observers:
-            return None
-        if step is not None and (type(step) is not int or not _I64_MIN <= step < _I64_END):
-            return None
-        if timestamp is not None and (type(timestamp) is not int or not _I64_MIN <= timestamp < _I64_END):
-            return None
-        fast, ident = self._fast, get_ident()
-        try:
-            group = [fast[k] for k in metrics]
-        except (KeyError, TypeError):
-            return None
-        for s, value in zip(group, metrics.values()):
-            if type(value) is not float or s.owner != ident:
-                return None
-        return group
 
     def _slow_one(self, key: Any, value: Any, step: Any, timestamp: Any) -> None:
         self._one(key, value, step, timestamp)
