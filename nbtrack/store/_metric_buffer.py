@@ -187,15 +187,16 @@ class MetricBuffer:
         if self._failures and run_id in self._failures:
             raise self._failures.pop(run_id)
         s = self._series(run_id, key)
+        n = len(s.timestamps)
+        if n >= s.busy and (n >= s.limit or int(_time() * 1000) >= s.due):
+            self._relieve(run_id)  # a failure raised here leaves the point untaken
+            n = len(s.timestamps)
         s.add_step(step)
         s.add_value(value)
         s.add_time(timestamp)
-        n = len(s.timestamps)
-        if n == 1:
+        if not n:
             s.due = int(_time() * 1000) + _interval_ms()
             self._wake_flusher()
-        elif n > s.busy and (n > s.limit or int(_time() * 1000) >= s.due):
-            self._relieve(run_id)
 
     def appender(self, run_id: str, one: Fallback, many: Callable[[Any, Any, Any], None],
                  observers: Any = ()) -> RunAppender:
@@ -261,6 +262,8 @@ class MetricBuffer:
             run_ids = [run_id] if run_id is not None else list({**self._retry, **self._pending})
             for rid in run_ids:
                 self._flush_run(rid)
+        if self._waiting():  # appended while this write took the columns: the hot path only
+            self._wake.set()  # wakes the flusher for a series' first point
         if report:
             failures = [self._failures.pop(r) for r in run_ids if r in self._failures]
             if failures:
@@ -350,8 +353,6 @@ class MetricBuffer:
                 log.debug("nbtrack: metric flush failed (points kept, will retry): %s",
                           next(iter(self._failures.values()), ""))
                 wake.set()
-            elif self._waiting():  # appended during the write: the hot path wakes only on a first point
-                wake.set()
 
 
 def _take_all(series: dict[str, list[Series]]) -> RunPoints:
@@ -408,15 +409,16 @@ class RunAppender:
             return self._slow_one(key, value, step, timestamp)
         else:
             now = 0  # a caller's timestamp says nothing about the clock: only the count bound applies
+        n = len(s.timestamps)
+        if n >= s.busy and (n >= s.limit or now >= s.due):
+            self._buffer._relieve(self._run_id)  # a failure raised here leaves the point untaken
+            n = len(s.timestamps)
         s.add_step(step)
         s.add_value(value)
         s.add_time(timestamp)
-        n = len(s.timestamps)
-        if n == 1:
+        if not n:
             s.due = now + _interval_ms()
             self._buffer._wake_flusher()
-        elif n > s.busy and (n > s.limit or now >= s.due):
-            self._buffer._relieve(self._run_id)
         return None
 
     def many(self, metrics: Any, step: Any = None, timestamp: Any = None) -> None:
@@ -443,21 +445,21 @@ class RunAppender:
             return
         if step is None:
             step = 0
-        wake = relieve = False
+        for s in group:
+            n = len(s.timestamps)
+            if n >= s.busy and (n >= s.limit or now >= s.due):
+                self._buffer._relieve(self._run_id)  # before any point is taken
+                break
+        wake = False
         for s, value in zip(group, values):
+            if not s.timestamps:
+                s.due = now + _interval_ms()
+                wake = True
             s.add_step(step)
             s.add_value(value)
             s.add_time(timestamp)
-            n = len(s.timestamps)
-            if n == 1:
-                s.due = now + _interval_ms()
-                wake = True
-            elif n > s.busy and (n > s.limit or now >= s.due):
-                relieve = True
         if wake:
             self._buffer._wake_flusher()
-        if relieve:
-            self._buffer._relieve(self._run_id)
 
     def _slow_one(self, key: Any, value: Any, step: Any, timestamp: Any) -> None:
         self._one(key, value, step, timestamp)
