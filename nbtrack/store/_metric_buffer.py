@@ -2,9 +2,11 @@
 
 Points wait as typed columns: per run, key and logging thread a :class:`Series` of three arrays
 (``array('q')`` steps, ``array('d')`` values, ``array('q')`` ms timestamps), 24 bytes a point
-and no Python object per point. A daemon thread takes what is buffered at most
-``FLUSH_INTERVAL_S`` after the first point arrives and hands each run's points to the writer as
-one *batch* carrying a sequence number. The writer records the last sequence number it committed
+and no Python object per point. What is buffered is taken and handed to the writer, each run's
+points as one *batch* carrying a sequence number: by the logging thread itself when a series
+holds over ``BUSY_POINTS`` points the first of which is ``FLUSH_INTERVAL_S`` old (a fast stream),
+or by a daemon thread ``BACKGROUND_INTERVALS`` intervals after the last take (a slow or paused
+one); see ``MetricBuffer._loop``. The writer records the last sequence number it committed
 with the history, so a batch whose write failed halfway is retried with the *same* number and
 never appended twice.
 
@@ -15,8 +17,8 @@ Rules:
 - The failure is raised (``StoreWriteError`` or the store's own error) once: at the next
   ``add`` for that run, or by ``flush``. The points stay in memory until a write succeeds.
 - When more than about ``BACKLOG_POINTS`` points of a run are waiting, the logging thread
-  flushes itself (and so waits for a flush under way): a SIGKILL loses at most the last ~0.5 s
-  of points at any rate.
+  flushes itself (and so waits for a flush under way), before taking its point: with the busy
+  rule above, a SIGKILL loses at most the last ~0.5 s of points at any rate.
 - After ``fork`` the child starts empty with fresh locks and no flusher (``reset_after_fork``);
   the parent keeps and writes the points logged before the fork.
 - SIGTERM writes the buffers before the process dies by it (``_sigterm``).
