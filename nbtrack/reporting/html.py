@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .._durations import format_duration, run_duration_ms
 from ..entities import Run
 from ..errors import ExperimentNotFoundError
+from . import palette
 from .svg import Series, line_chart
 
 if TYPE_CHECKING:
@@ -33,15 +34,19 @@ MAX_TABLE_RUNS = 2000
 MAX_METRIC_COLUMNS = 10
 _LOWER_IS_BETTER = re.compile(r"loss|err|mse|mae|rmse|perplexity", re.IGNORECASE)
 
-_CSS = """
-:root { --bg: #ffffff; --fg: #1b1b1b; --muted: #555555; --line: #d0d0d0; --head: #f3f3f3;
-  --c0: #1565c0; --c1: #e65100; --c2: #2e7d32; --c3: #c62828; --c4: #6a1b9a; --c5: #00838f;
-  --c6: #ad1457; --c7: #4e342e; --c8: #558b2f; --c9: #37474f; }
-@media (prefers-color-scheme: dark) {
-  :root { --bg: #1e1e1e; --fg: #eeeeee; --muted: #b0b0b0; --line: #4a4a4a; --head: #2b2b2b;
-    --c0: #64b5f6; --c1: #ffb74d; --c2: #81c784; --c3: #e57373; --c4: #ce93d8; --c5: #4dd0e1;
-    --c6: #f48fb1; --c7: #bcaaa4; --c8: #aed581; --c9: #b0bec5; }
-}
+def _series_vars(colours: tuple[str, ...]) -> str:
+    return " ".join(f"--c{i}: {c};" for i, c in enumerate(colours))
+
+
+_CSS = f"""
+:root {{ --bg: #ffffff; --fg: #1b1b1b; --muted: #555555; --line: #d0d0d0; --head: #f3f3f3;
+  {_series_vars(palette.LIGHT)} }}
+@media (prefers-color-scheme: dark) {{
+  :root {{ --bg: #1e1e1e; --fg: #eeeeee; --muted: #b0b0b0; --line: #4a4a4a; --head: #2b2b2b;
+    {_series_vars(palette.DARK)} }}
+}}
+"""
+_CSS += """
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1200px; padding: 24px; background: var(--bg); color: var(--fg);
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
