@@ -28,7 +28,8 @@ from .discovery import (
     existing_store_uri,
 )
 from .docstore import DocStore
-from .documents import FileDocuments, MemoryDocuments
+from .documents import FileDocuments
+from .memory_documents import MemoryDocuments
 
 __all__ = [
     "DEFAULT_EXPERIMENT_ID",

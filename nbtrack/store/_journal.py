@@ -33,7 +33,8 @@ import orjson
 
 from ..errors import StoreCorruptedError
 
-__all__ = ["Change", "read_journal", "append_journal", "apply_changes", "Syncer", "SYNC_DELAY_S", "FSYNC_EACH"]
+__all__ = ["Change", "read_journal", "append_journal", "apply_changes", "with_changes", "Syncer", "SYNC_DELAY_S",
+           "FSYNC_EACH"]
 
 #: (table, entry id) -> the new entry, or None to remove it.
 Change = dict[tuple[str, str], Any]
@@ -176,3 +177,16 @@ class Syncer:
             self._wake.clear()
             time.sleep(self._delay)  # batch every append of the next half second into one sync
             self.sync()
+
+
+def with_changes(current: dict[str, Any], changes: Change) -> dict[str, Any]:
+    """A new document sharing every untouched entry (entries are never mutated: copy-on-write)."""
+    data = dict(current)
+    for (table, entry_id), entry in changes.items():
+        if data.get(table) is current.get(table):
+            data[table] = dict(current.get(table, {}))
+        if entry is None:
+            data[table].pop(entry_id, None)
+        else:
+            data[table][entry_id] = entry
+    return data

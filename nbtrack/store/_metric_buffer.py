@@ -45,10 +45,13 @@ from array import array
 from collections.abc import Callable
 from threading import get_ident
 from time import time as _time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NbtrackError
 from . import _sigterm
+
+if TYPE_CHECKING:
+    from ._appender import RunAppender
 
 #: The flusher takes buffered points this long after the first one arrives, and then at most
 #: this often (take to take), so with the backlog bound below a point is durable within ~0.5 s.
@@ -63,10 +66,10 @@ BACKGROUND_INTERVALS = 1.5
 
 log = logging.getLogger("nbtrack.store")
 
-_I64_MIN, _I64_END = -(2**63), 2**63
+I64_MIN, I64_END = -(2**63), 2**63
 
 
-def _interval_ms() -> int:
+def interval_ms() -> int:
     return int(FLUSH_INTERVAL_S * 1000)
 
 
@@ -182,7 +185,7 @@ class MetricBuffer:
 
     # -- logging path --------------------------------------------------------------------
     def add(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
-        """Buffer one validated point (the general path; :class:`RunAppender` is the fast one).
+        """Buffer one validated point (the general path; :class:`~._appender.RunAppender` is the fast one).
 
         An earlier failed flush of this run is raised instead, once, and the point is not taken.
         """
@@ -191,19 +194,26 @@ class MetricBuffer:
         s = self._series(run_id, key)
         n = len(s.timestamps)
         if n >= s.busy and (n >= s.limit or int(_time() * 1000) >= s.due):
-            self._relieve(run_id)  # a failure raised here leaves the point untaken
+            self.relieve(run_id)  # a failure raised here leaves the point untaken
             n = len(s.timestamps)
         s.add_step(step)
         s.add_value(value)
         s.add_time(timestamp)
         if not n:
-            s.due = int(_time() * 1000) + _interval_ms()
-            self._wake_flusher()
+            s.due = int(_time() * 1000) + interval_ms()
+            self.wake_flusher()
 
     def appender(self, run_id: str, one: Fallback, many: Callable[[Any, Any, Any], None],
                  observers: Any = ()) -> RunAppender:
-        """A :class:`RunAppender` for ``run_id`` whose unusual calls go to ``one`` / ``many``."""
+        """A :class:`~._appender.RunAppender` for ``run_id``; unusual calls go to ``one`` / ``many``."""
+        from ._appender import RunAppender
+
         return RunAppender(self, run_id, one, many, observers)
+
+    def fast_series(self, run_id: str) -> dict[str, Series]:
+        """The run's series by key that :class:`~._appender.RunAppender` may append to directly."""
+        run = self._pending.get(run_id)
+        return run.fast if run is not None else {}
 
     def _series(self, run_id: str, key: str) -> Series:
         """The calling thread's series of (run, key), made on first use."""
@@ -230,13 +240,13 @@ class MetricBuffer:
             run.fast.setdefault(key, mine)
             return mine
 
-    def _relieve(self, run_id: str) -> None:
+    def relieve(self, run_id: str) -> None:
         """The flusher is behind: write now from the logging thread (waits for a flush under way)."""
         self.flush(report=False)
         if run_id in self._failures:
             raise self._failures.pop(run_id)
 
-    def _wake_flusher(self) -> None:
+    def wake_flusher(self) -> None:
         self._wake.set()
         if self._thread is None:
             self._start()
@@ -326,7 +336,7 @@ class MetricBuffer:
         """Take what is waiting ``BACKGROUND_INTERVALS`` intervals after the last take by any
         thread, then write it.
 
-        A fast stream is written by the logging thread itself (``_relieve``): when a series holds
+        A fast stream is written by the logging thread itself (``relieve``): when a series holds
         more than ``BUSY_POINTS`` points and its first one is an interval old, or when a run's
         backlog bound is reached. Each such take pushes this thread's next take away, so at high
         rates the writes happen where the points are logged, with no hand-over of the GIL per
@@ -370,107 +380,6 @@ def _take_all(series: dict[str, list[Series]]) -> RunPoints:
             else:
                 batch[key] = taken
     return batch
-
-
-class RunAppender:
-    """The logging hot path of one run: plain points go straight into the run's series.
-
-    Called as ``appender(key, value, step=None, timestamp=None)`` (and ``appender.many(metrics,
-    step, timestamp)``). A call whose key already has a series of this thread, whose value is a
-    ``float`` and whose step and timestamp are ``None`` or 64-bit ``int`` appends three array
-    items and returns: no validator call, no lock, no I/O. Anything else goes to the fallback
-    (the client's full path: validation with its error messages, the store's run checks, then
-    :meth:`MetricBuffer.add`), as does every call while ``observers`` is non-empty (live plots
-    must see each point) and every call after the buffer cleared the run's fast map (a failed
-    write to report, the run's end, a fork).
-    """
-
-    __slots__ = ("_buffer", "_run_id", "_fast", "_one", "_many", "_observers")
-
-    def __init__(self, buffer: MetricBuffer, run_id: str, one: Fallback,
-                 many: Callable[[Any, Any, Any], None], observers: Any) -> None:
-        self._buffer, self._run_id = buffer, run_id
-        self._one, self._many, self._observers = one, many, observers
-        run = buffer._pending.get(run_id)
-        self._fast: dict[str, Series] = run.fast if run is not None else {}
-
-    def __call__(self, key: Any, value: Any, step: Any = None, timestamp: Any = None) -> None:
-        try:
-            s = self._fast.get(key)
-        except TypeError:  # an unhashable key: the fallback says why it is not a key
-            s = None
-        if s is None or type(value) is not float or self._observers or s.owner != get_ident():
-            return self._slow_one(key, value, step, timestamp)
-        if step is None:
-            step = 0
-        elif type(step) is not int or not _I64_MIN <= step < _I64_END:
-            return self._slow_one(key, value, step, timestamp)
-        if timestamp is None:
-            timestamp = now = int(_time() * 1000)
-        elif type(timestamp) is not int or not _I64_MIN <= timestamp < _I64_END:
-            return self._slow_one(key, value, step, timestamp)
-        else:
-            now = 0  # a caller's timestamp says nothing about the clock: only the count bound applies
-        n = len(s.timestamps)
-        if n >= s.busy and (n >= s.limit or now >= s.due):
-            self._buffer._relieve(self._run_id)  # a failure raised here leaves the point untaken
-            n = len(s.timestamps)
-        s.add_step(step)
-        s.add_value(value)
-        s.add_time(timestamp)
-        if not n:
-            s.due = now + _interval_ms()
-            self._buffer._wake_flusher()
-        return None
-
-    def many(self, metrics: Any, step: Any = None, timestamp: Any = None) -> None:
-        """Several keys at one step and time; all points are checked before any is taken."""
-        fast, ident = self._fast, get_ident()
-        try:
-            if type(metrics) is not dict or self._observers:
-                raise LookupError
-            if step is not None and (type(step) is not int or not _I64_MIN <= step < _I64_END):
-                raise LookupError
-            group = [fast[k] for k in metrics]
-            values = list(metrics.values())
-            for s, value in zip(group, values):
-                if type(value) is not float or s.owner != ident:
-                    raise LookupError
-            now = 0
-            if timestamp is None:
-                timestamp = now = int(_time() * 1000)
-            elif type(timestamp) is not int or not _I64_MIN <= timestamp < _I64_END:
-                raise LookupError
-        except (LookupError, TypeError):  # anything unusual: the full path checks and says why
-            self._many(metrics, step, timestamp)
-            self._rebind()
-            return
-        if step is None:
-            step = 0
-        for s in group:
-            n = len(s.timestamps)
-            if n >= s.busy and (n >= s.limit or now >= s.due):
-                self._buffer._relieve(self._run_id)  # before any point is taken
-                break
-        wake = False
-        for s, value in zip(group, values):
-            if not s.timestamps:
-                s.due = now + _interval_ms()
-                wake = True
-            s.add_step(step)
-            s.add_value(value)
-            s.add_time(timestamp)
-        if wake:
-            self._buffer._wake_flusher()
-
-    def _slow_one(self, key: Any, value: Any, step: Any, timestamp: Any) -> None:
-        self._one(key, value, step, timestamp)
-        self._rebind()
-
-    def _rebind(self) -> None:
-        run = self._buffer._pending.get(self._run_id)
-        if run is not None:
-            self._fast = run.fast
 
 
 class DroppedPointsError(NbtrackError, RuntimeError):

@@ -47,8 +47,9 @@ from ._columns import Parts
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
 from .base import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
-from .documents import DictStorage, Documents
+from .documents import Documents
 from .history import MetricHistory
+from .tinydb_tables import DictStorage
 
 T = TypeVar("T")
 

@@ -2,7 +2,7 @@
 
 A store is a handful of kinds of document (experiment metadata, run shards, one metric-history
 file per run, the registry). ``FileDocuments`` keeps each in its own file; ``MemoryDocuments``
-keeps them in a dict with the same semantics, for tests. Both serialise through JSON so a value
+(:mod:`.memory_documents`) keeps them in a dict with the same semantics, for tests. Both serialise through JSON so a value
 that would not survive a file cannot survive memory either.
 """
 from __future__ import annotations
@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import orjson
-from tinydb.storages import Storage
 
 from .._identity import pid_alive
 from ..errors import NbtrackError, StoreCorruptedError, StoreWriteError, describe_os_error
-from ._journal import FSYNC_EACH, Change, Syncer, append_journal, apply_changes, read_journal
+from ._journal import FSYNC_EACH, Change, Syncer, append_journal, apply_changes, read_journal, with_changes
 from ._locks import DocLock, LockFiles
 from ._lru import ByteLRU
 
@@ -76,67 +75,9 @@ class Documents(Protocol):
         """Where the document lives, for error messages (a file path, or the name)."""
 
 
-def _dumps(data: Any) -> bytes:
+def dumps(data: Any) -> bytes:
+    """The one JSON encoding of a document (orjson: bytes, NaN refused)."""
     return orjson.dumps(data)
-
-
-class MemoryDocuments:
-    """Documents in a dict; same copy-on-update semantics as files."""
-
-    def __init__(self) -> None:
-        self._docs: dict[str, dict[str, Any]] = {}
-        self._versions: dict[str, int] = {}
-        self._blobs: dict[str, bytes] = {}
-        self._lock = threading.RLock()
-        _INSTANCES.add(self)
-
-    def reset_after_fork(self) -> None:
-        self._lock = threading.RLock()
-
-    def read(self, name: str) -> dict[str, Any]:
-        return self._docs.get(name, {})
-
-    load = read
-
-    def version(self, name: str) -> Any:
-        return self._versions.get(name)
-
-    def update(self, name: str, fn: Callable[[dict[str, Any]], T]) -> T:
-        with self._lock:
-            current = self._docs.get(name)
-            data = orjson.loads(_dumps(current)) if current is not None else {}
-            result = fn(data)
-            self._docs[name] = orjson.loads(_dumps(data))
-            self._versions[name] = self._versions.get(name, 0) + 1
-            return result
-
-    def update_entries(self, name: str, fn: Callable[[dict[str, Any]], tuple[T, Change]]) -> T:
-        def apply(data: dict[str, Any]) -> T:
-            result, changes = fn(data)
-            apply_changes(data, ((t, i, e) for (t, i), e in changes.items()))
-            return result
-
-        return self.update(name, apply)
-
-    def put(self, name: str, data: dict[str, Any]) -> None:
-        self.update(name, lambda raw: raw.update(data))
-
-    def compact(self, name: str, then_create: str | None = None) -> None:
-        pass  # no journal in memory; a missing document reads as empty
-
-    def put_bytes(self, name: str, payload: bytes) -> None:
-        with self._lock:
-            self._blobs[name] = bytes(payload)
-
-    def load_bytes(self, name: str) -> bytes | None:
-        return self._blobs.get(name)
-
-    def names(self, prefix: str) -> list[str]:
-        with self._lock:
-            return sorted(n for n in self._docs if n.startswith(prefix))
-
-    def describe(self, name: str) -> str:
-        return f"memory document {name!r}"
 
 
 class FileDocuments:
@@ -279,7 +220,7 @@ class FileDocuments:
     def _rewrite(self, name: str, data: dict[str, Any], outer: bool = True) -> None:
         """Atomically replace the document (fsynced, folder too) and drop its journal; lock held."""
         path = self.path(name)
-        sig: Any = self._atomic_write(path, _dumps(data))
+        sig: Any = self._atomic_write(path, dumps(data))
         unsynced = getattr(self._local, "unsynced", None)
         if unsynced is not None:
             unsynced.add(path.parent)
@@ -309,7 +250,7 @@ class FileDocuments:
                 if not changes:
                     return result
                 if journal is None or sig is None or sig[1] is not None and sig[1][1] > JOURNAL_COMPACT_BYTES:
-                    data = orjson.loads(_dumps(current))  # a private copy to rewrite
+                    data = orjson.loads(dumps(current))  # a private copy to rewrite
                     apply_changes(data, ((t, i, e) for (t, i), e in changes.items()))
                     self._rewrite(name, data)
                     return result
@@ -317,7 +258,7 @@ class FileDocuments:
                 self._appended = {journal: jsig}  # only the last: where the next append most likely goes
                 if not FSYNC_EACH:
                     self._syncer.add(journal)
-                self._cache.put(name, (new_sig := (sig[0], jsig), _with_changes(current, changes)), _size(new_sig))
+                self._cache.put(name, (new_sig := (sig[0], jsig), with_changes(current, changes)), _size(new_sig))
                 return result
         except OSError as exc:
             if isinstance(exc, NbtrackError):
@@ -358,7 +299,7 @@ class FileDocuments:
         path = self.path(name)
         try:
             with self._locked(name):
-                self._atomic_write(path, _dumps(data))
+                self._atomic_write(path, dumps(data))
                 unsynced = getattr(self._local, "unsynced", None)
                 if unsynced:
                     unsynced.add(path.parent)  # the enclosing update syncs the folder once
@@ -514,6 +455,11 @@ class FileDocuments:
 _INSTANCES: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
+def register_fork_reset(docs: Any) -> None:
+    """Register ``docs`` so its ``reset_after_fork`` runs in a forked child."""
+    _INSTANCES.add(docs)
+
+
 def _reset_in_child() -> None:
     for docs in list(_INSTANCES):
         docs.reset_after_fork()
@@ -542,31 +488,3 @@ def _size(sig: Any) -> int:
         return int(sig[2])
     base, journal = sig
     return int(base[2] if base else 0) + int(journal[1] if journal else 0)
-
-
-def _with_changes(current: dict[str, Any], changes: Change) -> dict[str, Any]:
-    """A new document sharing every untouched entry (entries are never mutated: copy-on-write)."""
-    data = dict(current)
-    for (table, entry_id), entry in changes.items():
-        if data.get(table) is current.get(table):
-            data[table] = dict(current.get(table, {}))
-        if entry is None:
-            data[table].pop(entry_id, None)
-        else:
-            data[table][entry_id] = entry
-    return data
-
-
-class DictStorage(Storage):
-    """Lets TinyDB's table API work on a document already loaded (and written) by Documents."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def read(self) -> dict[str, Any]:
-        return self._data
-
-    def write(self, data: dict[str, Any]) -> None:
-        if data is not self._data:
-            self._data.clear()
-            self._data.update(data)
