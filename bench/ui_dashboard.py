@@ -28,7 +28,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from nbtrack_bulk import fill_search  # noqa: E402
 
 from nbtrack.client import TrackingClient  # noqa: E402
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, jupyter_env, stop, wait_http  # noqa: E402
+from tests._support.lab import CHROMIUM, CHROMIUM_ARGS, free_port, lab_env, stop, wait_http  # noqa: E402
 
 # Resolves with the ms from the click to the first frame where `done()` holds.
 DASH = '[data-testid="nbtrack-dashboard"]'
@@ -154,7 +154,7 @@ def main() -> None:
                  f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
                  f"--ServerApp.root_dir={tmp / 'root'}", "--ServerApp.allow_root=True",
                  "--LabApp.expose_app_in_browser=True"],
-                env=jupyter_env(tmp, tmp / "store"), stdout=fh, stderr=subprocess.STDOUT)
+                env=lab_env(tmp, tmp / "store"), stdout=fh, stderr=subprocess.STDOUT)
         try:
             wait_http(f"http://127.0.0.1:{port}/api/status", token, proc, log)
             times = measure(f"http://127.0.0.1:{port}", token, ids, args.repeat)

@@ -27,6 +27,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     web_app.settings["nbtrack_backend"] = backend
     web_app.settings["nbtrack_stores"] = StoreChoices(backend, NbtrackConfig(parent=serverapp).stores)
     web_app.add_handlers(".*$", route_table(web_app.settings["base_url"]))
+    backend.warm()
     serverapp.log.info("nbtrack: REST API at %s%s/ serving %s", web_app.settings["base_url"], API_PREFIX, uri)
 
 

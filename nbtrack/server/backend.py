@@ -43,6 +43,12 @@ class Backend:
     def _call(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         return fn(self._client_now(), *args, **kwargs)
 
+    def warm(self) -> None:
+        """Import the client and store layers and open one client on a worker, in the background,
+        so the first request after the server starts does not pay for them (the store itself is
+        read only when asked)."""
+        self._executor.submit(self._client_now)
+
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Await ``fn(client, *args, **kwargs)`` run on a worker thread."""
         loop = asyncio.get_running_loop()
