@@ -277,28 +277,3 @@ def _check_run_media(page, view) -> None:
     table.locator("th", has_text="confidence").get_by_test_id("table-sort").click()
     table.locator('th[aria-sort="descending"]', has_text="confidence").wait_for()
     assert table.locator("tbody tr").first.locator("td").nth(0).inner_text() == "5"
-
-
-def test_browse_tab_magic_opens_the_dashboard(page, lab, tmp_path):
-    """A notebook cell running ``%nbtrack_browse EXP --tab`` opens the dashboard on EXP."""
-    set_theme(page, LIGHT)
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:create-new', {kernelName: 'python3'}); }")
-    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget?.content?.activeCell")
-    page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel
-                     .setSource('%load_ext nbtrack\\n%nbtrack_browse baselines --tab')""")
-    page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=180_000)  # a loaded machine
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-cell'); }")
-    page.locator(DASH).wait_for(timeout=180_000)
-    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
-    assert tab.inner_text().startswith("nbtrack")
-    chosen = page.locator(f'{DASH} [data-testid="experiment-item"][data-experiment-id]')
-    page.locator(f"{DASH} .nbtrack-experiments li.nbtrack-active", has_text="baselines").wait_for()
-    assert chosen.count() >= 3
-    # the output names what it opened; its button reveals the tab again
-    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Untitled").first.click()
-    button = page.get_by_test_id("open-dashboard-tab")
-    assert "baselines" in page.locator(".jp-OutputArea-output", has=button).inner_text()
-    button.click()
-    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text="nbtrack").wait_for()
-    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
