@@ -3,7 +3,7 @@
 Layout (document names; ``FileDocuments`` maps "runs/ab" to ``runs/ab.json``), each a TinyDB
 database:
 
-- ``meta``: table ``experiments`` (doc id = experiment id).
+- ``meta``: table ``experiments`` (doc id = experiment id; see :mod:`.experiment_docs`).
 - ``runs/<nnnnnn>``: table ``runs``, one document per run (info, params, tags, latest metrics,
   pid/host/heartbeat). Shards fill in creation order, ``RUNS_PER_SHARD`` runs each, and a run id
   ends with its shard's number, so starting or ending a run rewrites one bounded file however
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from tinydb import TinyDB, where
+from tinydb import TinyDB
 from tinydb.table import Document
 
 from .._identity import current_user, host_name
@@ -42,7 +42,7 @@ from ..errors import (
     TagNotFoundError,
     describe_os_error,
 )
-from . import _codec, _columns, metric_docs, rules, run_docs, run_index
+from . import _codec, _columns, experiment_docs, metric_docs, rules, run_docs, run_index
 from ._columns import Parts
 from ._lru import ByteLRU
 from ._metric_buffer import DroppedPointsError, MetricBuffer, RunPoints
@@ -54,8 +54,6 @@ from .tinydb_tables import DictStorage
 T = TypeVar("T")
 
 RUNS_PER_SHARD = 100
-#: Table of the meta document holding the next experiment id (survives deleted experiments).
-_NEXT_ID = "next_experiment_id"
 HEARTBEAT_EVERY_MS = 60_000
 #: Read-cache budgets in bytes: metric histories (24 B a point), and run entities per shard.
 HISTORY_CACHE_BYTES = int(os.environ.get("NBTRACK_HISTORY_CACHE_MB", "32")) * 2**20
@@ -98,38 +96,18 @@ class DocStore:
 
         def add(table: Any) -> None:
             if not table.contains(doc_id=0):
-                table.insert(Document(self._new_experiment_doc(DEFAULT_EXPERIMENT_NAME, None, {}, "0"), doc_id=0))
+                table.insert(Document(experiment_docs.new(DEFAULT_EXPERIMENT_NAME, None, {}, "0", self.artifact_root), doc_id=0))
 
         self._update_table("meta", "experiments", add)
-
-    def _new_experiment_doc(
-        self, name: str, artifact_location: str | None, tags: Mapping[str, str], exp_id: str
-    ) -> dict[str, Any]:
-        now = now_ms()
-        return {
-            "name": name,
-            "artifact_location": artifact_location or str(self.artifact_root / exp_id),
-            "lifecycle_stage": LifecycleStage.ACTIVE,
-            "tags": dict(tags),
-            "creation_time": now,
-            "last_update_time": now,
-        }
 
     # -- experiments ---------------------------------------------------------------------
     def create_experiment(
         self, name: str, artifact_location: str | None = None, tags: Mapping[str, str] | None = None
     ) -> str:
-        floor = None if _NEXT_ID in self._docs.read("meta") else self._highest_id_in_use() + 1
+        floor = None if experiment_docs.NEXT_ID in self._docs.read("meta") else self._highest_id_in_use() + 1
 
         def add(raw: dict[str, Any]) -> str:
-            table = TinyDB(raw, storage=DictStorage).table("experiments")
-            if table.contains(where("name") == name):
-                raise rules.experiment_name_taken(name)
-            known = max((d.doc_id for d in table.all()), default=-1) + 1
-            exp_id = str(max(known, raw.get(_NEXT_ID, {}).get("1", {}).get("id", 0), floor or 0))
-            table.insert(Document(self._new_experiment_doc(name, artifact_location, tags or {}, exp_id), doc_id=int(exp_id)))
-            raw[_NEXT_ID] = {"1": {"id": int(exp_id) + 1}}
-            return exp_id
+            return experiment_docs.insert(raw, name, artifact_location, tags or {}, floor, self.artifact_root)
 
         return self._docs.update("meta", add)
 
@@ -171,23 +149,8 @@ class DocStore:
         tags: Mapping[str, str] | None = None,
         delete_tags: Sequence[str] = (),
     ) -> Experiment:
-        doc_id = int(experiment_id) if str(experiment_id).isdigit() else -1
-
         def change(table: Any) -> None:
-            doc = table.get(doc_id=doc_id)
-            if doc is None:
-                raise ExperimentNotFoundError(f"No experiment with id {experiment_id!r}")
-            fields: dict[str, Any] = {"last_update_time": now_ms()}
-            if name is not None and name != doc["name"]:
-                if table.contains(where("name") == name):
-                    raise rules.experiment_name_taken(name)
-                fields["name"] = name
-            if lifecycle_stage is not None:
-                fields["lifecycle_stage"] = lifecycle_stage
-            if tags or delete_tags:
-                merged = {**doc.get("tags", {}), **(tags or {})}
-                fields["tags"] = {k: val for k, val in merged.items() if k not in delete_tags}
-            table.update(fields, doc_ids=[doc_id])
+            experiment_docs.change(table, experiment_id, name, lifecycle_stage, tags, delete_tags)
 
         self._update_table("meta", "experiments", change)
         return self.get_experiment(experiment_id)
@@ -384,33 +347,9 @@ class DocStore:
             return cached[1]  # immutable, so every caller may share it
         with self._decoding(name):
             table = self._docs.read(name).get(key, {})
-            history = MetricHistory.from_parts(key, metric_docs.history_parts(table, self._sealed_parts))
+            history = MetricHistory.from_parts(key, metric_docs.history_parts(table, functools.partial(metric_docs.read_sealed, self._docs)))
         self._history_cache.put((run_id, key), (version, history), history.nbytes())
         return history
-
-    def _sealed_parts(self, ref: Mapping[str, Any]) -> tuple[Any, Any, Any]:
-        """The columns of a sealed chunk: packed bytes, or a JSON document of older stores."""
-        if "columns" in ref:
-            name = ref["columns"]
-            where = getattr(self._docs, "bytes_path", self._docs.describe)(name)
-            data = self._docs.load_bytes(name)
-            if data is None:
-                raise StoreCorruptedError(str(where), "sealed metric chunk is missing")
-        else:
-            name = ref["file"]
-            where, data = self._docs.describe(name), None
-        try:
-            if data is None:
-                parts: tuple[Any, Any, Any] = metric_docs.lists_to_parts(self._docs.load(name))
-                count = len(parts[2])
-            else:  # views into the file's bytes where the layout is native: copied once, when joined
-                parts = _columns.byte_columns(data) if _columns.NATIVE else _columns.unpack(data)
-                count = (len(data) - _columns.HEADER_BYTES) // 24
-            if count != ref.get("count", count):
-                raise ValueError(f"reference says {ref.get('count')} points, the chunk holds {count}")
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise StoreCorruptedError(str(where), f"sealed metric chunk is missing or malformed ({exc})") from None
-        return parts
 
     def list_runs(self, experiment_ids: Sequence[str]) -> list[Run]:
         self._flush_quietly()

@@ -31,17 +31,20 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._floats import NON_FINITE
 from .._validation import now_ms
 from ..entities import LifecycleStage
-from ..errors import RunStateError
+from ..errors import RunStateError, StoreCorruptedError
 from . import _codec, _columns
 from ._columns import Parts
 from ._metric_buffer import RunPoints
 
-__all__ = ["CHUNK_POINTS", "append_batch", "sealed_chunk_name", "update_latest", "history_parts"]
+if TYPE_CHECKING:
+    from .documents import Documents
+
+__all__ = ["CHUNK_POINTS", "append_batch", "sealed_chunk_name", "update_latest", "history_parts", "read_sealed"]
 
 CHUNK_POINTS = 5000
 #: A write seals its full chunks together, as one file of at most this many chunks' points.
@@ -166,3 +169,28 @@ def _first_index(column: array, item: int) -> int:
     while at > 0 and at % 8:  # a match straddling two items
         at = raw.find(needle, at + 1)
     return at // 8
+
+
+def read_sealed(docs: Documents, ref: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """The columns of a sealed chunk: packed bytes, or a JSON document of older stores."""
+    if "columns" in ref:
+        name = ref["columns"]
+        where = getattr(docs, "bytes_path", docs.describe)(name)
+        data = docs.load_bytes(name)
+        if data is None:
+            raise StoreCorruptedError(str(where), "sealed metric chunk is missing")
+    else:
+        name = ref["file"]
+        where, data = docs.describe(name), None
+    try:
+        if data is None:
+            parts: tuple[Any, Any, Any] = lists_to_parts(docs.load(name))
+            count = len(parts[2])
+        else:  # views into the file's bytes where the layout is native: copied once, when joined
+            parts = _columns.byte_columns(data) if _columns.NATIVE else _columns.unpack(data)
+            count = (len(data) - _columns.HEADER_BYTES) // 24
+        if count != ref.get("count", count):
+            raise ValueError(f"reference says {ref.get('count')} points, the chunk holds {count}")
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise StoreCorruptedError(str(where), f"sealed metric chunk is missing or malformed ({exc})") from None
+    return parts
