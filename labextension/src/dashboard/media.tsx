@@ -225,7 +225,9 @@ export function TableView(props: {
   const shown = rows.slice(0, props.compact ? COMPACT_TABLE_ROWS : TABLE_ROWS);
   return (
     <>
-      <div className="nbtrack-table-scroll nbtrack-logged-table">
+      <div
+        className={`nbtrack-table-scroll nbtrack-logged-table${props.compact ? ' nbtrack-compact-table' : ''}`}
+      >
         <table className="nbtrack-table" data-testid="logged-table">
           <thead>
             <tr>
