@@ -6,17 +6,10 @@ Every wait is on a condition with a timeout; the lab loads the extension built i
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,35 +17,11 @@ import pytest
 
 from nbtrack import TrackingClient
 from nbtrack.entities import Metric, Param
+from tests._support.lab import CHROMIUM, chromium_page, free_port, lab_env, serve_lab
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-UI_TIMEOUT_MS = 60_000
 SECRET = "s3cr3t-pass-word"
-
-
-def _wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = condition()
-        except OSError:
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)  # poll interval, not a synchronisation sleep
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed(uri: str, experiment: str, runs: list[str]) -> None:
@@ -98,44 +67,12 @@ def lab(mlflow_server, tmp_path_factory):
     local_exp, remote_exp = f"local-{suffix}", f"remote-{suffix}"
     _seed(str(local), local_exp, ["here-a", "here-b"])
     _seed(mlflow_server.uri, remote_exp, ["there-a", "there-b", "there-c"])
-    data = tmp / "jupyter-data"
-    built = REPO / "nbtrack" / "labextension"
-    if (built / "package.json").exists():
-        (data / "labextensions").mkdir(parents=True)
-        (data / "labextensions" / "nbtrack").symlink_to(built)
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "NBTRACK_TRACKING_URI": str(local),
-           "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "ws"),
-           "JUPYTER_PATH": str(data) + os.pathsep + os.environ.get("JUPYTER_PATH", ""),
-           "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = lab_env(tmp, local)
     log = tmp / "lab.log"
-    with_password = f"http://admin:{SECRET}@127.0.0.1:{_free_port()}"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-             f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True", "--LabApp.news_url=",
-             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-             f"--NbtrackConfig.stores={mlflow_server.uri}", f"--NbtrackConfig.stores={with_password}"],
-            env=env, stdout=out, stderr=subprocess.STDOUT)
-    the_lab = Lab(f"http://127.0.0.1:{port}", token, f"tinydb://{local}", mlflow_server.uri, log, local_exp, remote_exp)
-
-    def ready() -> bool:
-        if proc.poll() is not None:
-            pytest.fail(f"jupyter lab exited: {log.read_text()[-2000:]}")
-        return the_lab.get("stores")[0] == 200
-
-    try:
-        _wait_for(ready, 120, "jupyter lab's nbtrack API")
-        yield the_lab
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with_password = f"http://admin:{SECRET}@127.0.0.1:{free_port()}"
+    with serve_lab(root, env, log, f"--NbtrackConfig.stores={mlflow_server.uri}",
+                   f"--NbtrackConfig.stores={with_password}") as (url, token):
+        yield Lab(url, token, f"tinydb://{local}", mlflow_server.uri, log, local_exp, remote_exp)
 
 
 def _names(reply: dict) -> set[str]:
@@ -173,46 +110,36 @@ def test_only_offered_stores_can_be_named_and_credentials_never_show(lab, tmp_pa
 
 
 def test_sidebar_switches_between_the_local_store_and_the_server(lab):
-    from playwright.sync_api import sync_playwright
+    with chromium_page(f"{lab.url}/lab?token={lab.token}") as page:
+        page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').click()
+        panel = page.get_by_test_id("nbtrack-panel")
+        panel.wait_for()
+        switcher = page.get_by_test_id("store-switcher")
+        switcher.wait_for()
+        # Compact: the switcher fits the sidebar at its default width.
+        panel_box, switch_box = panel.bounding_box(), switcher.bounding_box()
+        assert panel_box["width"] <= 300
+        assert switch_box["x"] + switch_box["width"] <= panel_box["x"] + panel_box["width"]
+        labels = switcher.locator("option").all_inner_texts()
+        assert len(labels) == 2 and labels[1].startswith("MLflow 127.0.0.1:")
+        assert SECRET not in page.content()
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 760})
-            context.set_default_timeout(UI_TIMEOUT_MS)
-            page = context.new_page()
-            page.goto(f"{lab.url}/lab?token={lab.token}")
-            page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').click()
-            panel = page.get_by_test_id("nbtrack-panel")
-            panel.wait_for()
-            switcher = page.get_by_test_id("store-switcher")
-            switcher.wait_for()
-            # Compact: the switcher fits the sidebar at its default width.
-            panel_box, switch_box = panel.bounding_box(), switcher.bounding_box()
-            assert panel_box["width"] <= 300
-            assert switch_box["x"] + switch_box["width"] <= panel_box["x"] + panel_box["width"]
-            labels = switcher.locator("option").all_inner_texts()
-            assert len(labels) == 2 and labels[1].startswith("MLflow 127.0.0.1:")
-            assert SECRET not in page.content()
+        _choose_experiment(page, lab.local_experiment)
+        _row(page, "here-a").wait_for()
 
-            _choose_experiment(page, lab.local_experiment)
-            _row(page, "here-a").wait_for()
+        switcher.select_option(lab.remote)
+        page.get_by_test_id("store-uri").filter(has_text=lab.remote).wait_for()
+        _choose_experiment(page, lab.remote_experiment)
+        for name in ("there-a", "there-b", "there-c"):
+            _row(page, name).wait_for()
+        assert _row(page, "here-a").count() == 0
+        _row(page, "there-b").click()
+        assert lab.remote_experiment in page.get_by_test_id("run-detail").inner_text()
 
-            switcher.select_option(lab.remote)
-            page.get_by_test_id("store-uri").filter(has_text=lab.remote).wait_for()
-            _choose_experiment(page, lab.remote_experiment)
-            for name in ("there-a", "there-b", "there-c"):
-                _row(page, name).wait_for()
-            assert _row(page, "here-a").count() == 0
-            _row(page, "there-b").click()
-            assert lab.remote_experiment in page.get_by_test_id("run-detail").inner_text()
-
-            switcher.select_option(lab.local)
-            page.get_by_test_id("store-uri").filter(has_text=lab.local[len("tinydb://"):]).wait_for()
-            _choose_experiment(page, lab.local_experiment)
-            _row(page, "here-b").wait_for()
-        finally:
-            browser.close()
+        switcher.select_option(lab.local)
+        page.get_by_test_id("store-uri").filter(has_text=lab.local[len("tinydb://"):]).wait_for()
+        _choose_experiment(page, lab.local_experiment)
+        _row(page, "here-b").wait_for()
 
 
 def _choose_experiment(page, name: str) -> None:

@@ -54,6 +54,16 @@ def browser():
             chromium.close()
 
 
+@pytest.fixture(scope="module")
+def page(lab, browser):
+    """A page on the module's lab, with the nbtrack sidebar button present (one per module)."""
+    page = new_page(browser)
+    page.goto(f"{lab.url}/lab?token={lab.token}")
+    page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').wait_for()
+    yield page
+    page.context.close()
+
+
 def set_theme(page, theme: str) -> None:
     """Switch JupyterLab's theme through its command and wait until it is applied."""
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('apputils:change-theme')")

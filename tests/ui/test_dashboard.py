@@ -15,21 +15,12 @@ import pytest
 from nbtrack.client import TrackingClient
 
 from .checks import clipped_controls, contrast_problems
-from .conftest import DARK, HIGH_CONTRAST, LIGHT, REPO, THEME_TAGS, new_page, set_theme
+from .conftest import DARK, HIGH_CONTRAST, LIGHT, REPO, THEME_TAGS, set_theme
 
 pytestmark = pytest.mark.slow
 
 DASH = '[data-testid="nbtrack-dashboard"]'
 SIDEBAR = "#nbtrack-experiments"
-
-
-@pytest.fixture(scope="module")
-def page(lab, browser):
-    page = new_page(browser)
-    page.goto(f"{lab.url}/lab?token={lab.token}")
-    page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').wait_for()
-    yield page
-    page.context.close()
 
 
 def _check(page, root: str, name: str, tmp_path: Path) -> None:

@@ -6,20 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import LIGHT, new_page, set_theme
+from .conftest import LIGHT, set_theme
 
 pytestmark = pytest.mark.slow
 
 DASH = '[data-testid="nbtrack-dashboard"]'
-
-
-@pytest.fixture(scope="module")
-def page(lab, browser):
-    page = new_page(browser)
-    page.goto(f"{lab.url}/lab?token={lab.token}")
-    page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').wait_for()
-    yield page
-    page.context.close()
 
 
 def test_browse_tab_magic_opens_the_dashboard(page, lab, tmp_path):
