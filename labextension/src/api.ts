@@ -71,6 +71,8 @@ export interface IAuditEvent {
   version: number | null;
   before: unknown;
   after: unknown;
+  /** What changed, readably (``stage: None → Staging``), from the server. */
+  summary: string;
 }
 
 export interface IRunSearch {

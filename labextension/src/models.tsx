@@ -244,7 +244,7 @@ function AliasForm(props: {
         </span>
       ))}
       <form
-        className="nbtrack-filter"
+        className="nbtrack-filter nbtrack-alias-form"
         onSubmit={event => {
           event.preventDefault();
           if (alias.trim() && chosen !== undefined) {
@@ -279,19 +279,6 @@ function AliasForm(props: {
   );
 }
 
-const MAX_AUDIT_TEXT = 60;
-
-/** A short text for an audit ``before``/``after`` value (full JSON in the tooltip). */
-function describe(value: unknown): string {
-  if (value === null || value === undefined) {
-    return '–';
-  }
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > MAX_AUDIT_TEXT
-    ? `${text.slice(0, MAX_AUDIT_TEXT)}…`
-    : text;
-}
-
 function AuditTrail({ events }: { events: IAuditEvent[] }): JSX.Element {
   return (
     <div className="nbtrack-audit">
@@ -303,8 +290,8 @@ function AuditTrail({ events }: { events: IAuditEvent[] }): JSX.Element {
             title={JSON.stringify({ before: e.before, after: e.after })}
           >
             {formatTime(e.timestamp)} · {e.user} · {e.action}
-            {e.version !== null ? ` v${e.version}` : ''}: {describe(e.before)} →{' '}
-            {describe(e.after)}
+            {e.version !== null ? ` v${e.version}` : ''}
+            {e.summary ? `: ${e.summary}` : ''}
           </li>
         ))}
       </ul>

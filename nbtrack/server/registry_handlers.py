@@ -6,8 +6,10 @@ from typing import Any
 import tornado.web
 
 from ..errors import InvalidParameterError
+from ..registry.audit_text import describe_change
 from ..registry.checks import STAGES, canonical_stage, coerce_version
 from .base import NbtrackHandler
+from .serialize import to_jsonable
 
 __all__ = ["ROUTES"]
 
@@ -41,7 +43,9 @@ def _model_detail(client: Any, name: str) -> dict[str, Any]:
     model = client.get_registered_model(name)
     versions = client.search_model_versions(_versions_filter(name))
     versions = sorted(versions, key=lambda v: int(v.version), reverse=True)
-    return {"model": model, "versions": versions, "audit": client.get_registry_audit(name)}
+    audit = [{**to_jsonable(e), "summary": describe_change(e.before, e.after)}
+             for e in client.get_registry_audit(name)]
+    return {"model": model, "versions": versions, "audit": audit}
 
 
 class ModelsHandler(NbtrackHandler):
@@ -58,7 +62,7 @@ class ModelsHandler(NbtrackHandler):
 
 
 class ModelHandler(NbtrackHandler):
-    """GET models/<name> -> {"model", "versions" (newest first), "audit": [AuditEvent]}"""
+    """GET models/<name> -> {"model", "versions" (newest first), "audit": [AuditEvent + "summary"]}"""
 
     @tornado.web.authenticated
     async def get(self, name: str) -> None:

@@ -6,8 +6,6 @@ an action that fails shows its error in the panel and leaves the registry as it 
 """
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +15,7 @@ from traitlets import Int, Unicode
 from ..client import TrackingClient
 from ..entities import ModelVersion
 from ..errors import InvalidParameterError, RegisteredModelNotFoundError
+from ..registry import audit_text
 from ..search.paging import all_pages
 from ._base import PanelBase, guarded, resolve_client
 from .static import Markup, escape, format_timestamp, html_table, short_id, status_badge
@@ -27,71 +26,15 @@ MAX_AUDIT_ROWS = 100
 _STAGE_MARKS = {"Production": "best", "Staging": "diff", "Archived": "muted"}
 
 
-_EMPTY: tuple[Any, ...] = (None, "", {}, [], ())
-
-
-_RUN_ID_PART = re.compile(r"(?<![0-9a-f])([0-9a-f]{8})[0-9a-f]{24}(?![0-9a-f])")
-
-
-def _short_path(source: str) -> str:
-    """A model source as a short path: relative to the working folder, else from ``artifacts/``;
-    run ids in it cut to 8 characters."""
-    return _RUN_ID_PART.sub(r"\1…", _relative(source))
-
-
-def _relative(source: str) -> str:
-    path = source[len("file://"):] if source.startswith("file://") else source
-    if not os.path.isabs(path):
-        return path
-    rel = os.path.relpath(path)
-    if not rel.startswith(".."):
-        return rel
-    if "/artifacts/" in path:
-        return "artifacts/" + path.split("/artifacts/", 1)[1]
-    return "…/" + "/".join(path.rstrip("/").split("/")[-2:])
-
-
 def short_source(source: str | None) -> Markup:
     """The short path of a model source, the full source in the title."""
     text = source or ""
-    return Markup(f'<span title="{escape(text)}">{escape(_short_path(text))}</span>')
-
-
-def _shown(key: str, value: Any) -> str:
-    if key == "run_id" and isinstance(value, str) and value:
-        return value[:8]
-    if key == "source" and isinstance(value, str):
-        return escape(_short_path(value))
-    if isinstance(value, (list, tuple)):
-        return escape(", ".join(str(v) for v in value))
-    if isinstance(value, dict):
-        return escape(", ".join(f"{k}: {v}" for k, v in value.items()))
-    return escape(value)
+    return Markup(f'<span title="{escape(text)}">{escape(audit_text.short_path(text))}</span>')
 
 
 def describe_change(before: Any, after: Any) -> Markup:
-    """What an audit event changed, readably: ``stage: None → Staging``; values that are empty
-    on both sides (no description, no tags) are left out."""
-    if isinstance(before, dict) or isinstance(after, dict):
-        old = before if isinstance(before, dict) else {}
-        new = after if isinstance(after, dict) else {}
-        parts = []
-        for key in dict.fromkeys([*old, *new]):
-            a, b = old.get(key), new.get(key)
-            if a == b or (a in _EMPTY and b in _EMPTY):
-                continue
-            if key not in new:
-                parts.append(f"{escape(key)}: {_shown(key, a)} removed")
-            elif a in _EMPTY and key not in old:
-                parts.append(f"{escape(key)}: {_shown(key, b)}")
-            else:
-                parts.append(f"{escape(key)}: {_shown(key, a)} → {_shown(key, b)}")
-        return Markup("; ".join(parts))
-    if before in _EMPTY and after in _EMPTY:
-        return Markup("")
-    if before in _EMPTY:
-        return Markup(escape(after))
-    return Markup(f"{escape(before)} → {escape('' if after is None else after)}")
+    """What an audit event changed, readably (see :func:`nbtrack.registry.audit_text.describe_change`)."""
+    return Markup(escape(audit_text.describe_change(before, after)))
 
 
 class RegistryPanel(PanelBase):

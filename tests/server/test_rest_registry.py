@@ -43,6 +43,9 @@ async def test_stage_transition_changes_store_and_audit(seeded, jp_fetch, get_js
     audit = (await get_json("models/clf"))["audit"]
     assert audit[-1]["action"] == "transition_model_version_stage"
     assert (audit[-1]["before"], audit[-1]["after"]) == ("None", "Production")
+    assert audit[-1]["summary"] == "None → Production"
+    created = next(e for e in audit if e["action"] == "create_registered_model")
+    assert "description" not in created["summary"] and "tags" not in created["summary"]
 
 
 async def test_stage_transition_archives_existing(seeded, jp_fetch):

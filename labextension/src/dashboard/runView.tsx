@@ -242,7 +242,9 @@ function NoteEditor(props: { run: IRun; onChanged: () => void }): JSX.Element {
   );
 }
 
-const HIDDEN_TAGS = new Set([NOTE_TAG, CELL_SOURCE_TAG, 'mlflow.runName']);
+/** Tags shown elsewhere (note, source) or kept by the tracker, as MLflow's run page hides them. */
+const HIDDEN_TAGS = new Set([CELL_SOURCE_TAG]);
+const SYSTEM_TAG_PREFIX = 'mlflow.';
 
 function TagEditor(props: { run: IRun; onChanged: () => void }): JSX.Element {
   const [key, setKey] = React.useState('');
@@ -257,12 +259,12 @@ function TagEditor(props: { run: IRun; onChanged: () => void }): JSX.Element {
       reason => setError(errorMessage(reason))
     );
   const tags = Object.entries(props.run.data.tags)
-    .filter(([k]) => !HIDDEN_TAGS.has(k))
+    .filter(([k]) => !HIDDEN_TAGS.has(k) && !k.startsWith(SYSTEM_TAG_PREFIX))
     .sort();
   return (
     <section className="nbtrack-card" data-testid="run-tags">
       <h3>Tags</h3>
-      <table className="nbtrack-table nbtrack-kv">
+      <table className="nbtrack-table nbtrack-kv nbtrack-tag-table">
         <tbody>
           {tags.map(([k, v]) => (
             <tr key={k} data-testid="tag-row" data-tag={k}>
