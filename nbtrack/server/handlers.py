@@ -7,6 +7,9 @@ non-finite floats are strings (see :mod:`nbtrack.server.serialize`).
 from __future__ import annotations
 
 import mimetypes
+import os
+import shutil
+import tempfile
 import urllib.parse
 from collections.abc import Sequence
 from typing import Any
@@ -126,14 +129,31 @@ class ArtifactListHandler(NbtrackHandler):
         self.reply({"path": path or "", "files": files})
 
 
-def _artifact_file(client: Any, run_id: str, path: str) -> str:
-    """Local path of one artifact file; traversal -> ArtifactPathError (400, INVALID_PARAMETER_VALUE)."""
-    run = client.get_run(resolve_run_id(client, run_id))
-    target = ArtifactRepository(local_path_from_uri(run.info.artifact_uri)).resolve(path)
-    if not target.is_file():
-        kind = "a directory; list it with the artifacts endpoint" if target.is_dir() else "missing"
-        raise ArtifactNotFoundError(f"Artifact {path!r} of run {run_id} is {kind}")
-    return str(target)
+def _artifact_file(client: Any, run_id: str, path: str) -> tuple[str, str | None]:
+    """Local path of one artifact file, and the temporary folder to remove after sending it.
+
+    A local store's file is read in place (traversal -> ArtifactPathError, 400). A remote
+    store's (an MLflow server's ``mlflow-artifacts:`` or cloud URI) is first copied into a
+    temporary folder through the client, which checks the path the same way.
+    """
+    run_id = resolve_run_id(client, run_id)
+    uri = client.get_run(run_id).info.artifact_uri
+    scheme = urllib.parse.urlparse(uri).scheme
+    if scheme in ("", "file") or len(scheme) == 1:  # a path, file: URI or Windows drive
+        target = ArtifactRepository(local_path_from_uri(uri)).resolve(path)
+        if not target.is_file():
+            kind = "a directory; list it with the artifacts endpoint" if target.is_dir() else "missing"
+            raise ArtifactNotFoundError(f"Artifact {path!r} of run {run_id} is {kind}")
+        return str(target), None
+    folder = tempfile.mkdtemp(prefix="nbtrack-artifact-")
+    try:
+        local = client.download_artifacts(run_id, path, folder)
+        if not os.path.isfile(local):
+            raise ArtifactNotFoundError(f"Artifact {path!r} of run {run_id} is a directory; list it with the artifacts endpoint")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return local, folder
 
 
 class ArtifactDownloadHandler(NbtrackHandler):
@@ -144,7 +164,14 @@ class ArtifactDownloadHandler(NbtrackHandler):
         path = self.get_argument("path", "")
         if not path:
             raise InvalidParameterError("Query parameter path is required (an artifact file path)")
-        local = await self.call(_artifact_file, run_id, path)
+        local, temporary = await self.call(_artifact_file, run_id, path)
+        try:
+            await self._send(local, path)
+        finally:
+            if temporary is not None:
+                shutil.rmtree(temporary, ignore_errors=True)
+
+    async def _send(self, local: str, path: str) -> None:
         mime = mimetypes.guess_type(local)[0] or "application/octet-stream"
         name = urllib.parse.quote(path.rsplit("/", 1)[-1])
         self.set_header("Content-Type", mime)

@@ -31,6 +31,7 @@ def _seed(uri: str, experiment: str, runs: list[str]) -> None:
         run = client.create_run(exp_id, run_name=name)
         client.log_batch(run.info.run_id, metrics=[Metric("acc", 0.5 + i / 10, 0, s) for s in range(3)],
                          params=[Param("where", experiment)])
+        client.log_text(run.info.run_id, f"{name} in {experiment}", "notes/hello.txt")
         client.set_terminated(run.info.run_id)
 
 
@@ -44,14 +45,20 @@ class Lab:
     local_experiment: str
     remote_experiment: str
 
-    def get(self, path: str, **query: str) -> tuple[int, dict]:
-        url = f"{self.url}/nbtrack/api/{path}?{urllib.parse.urlencode(query)}"
+    def get(self, route: str, **query: str) -> tuple[int, dict]:
+        url = f"{self.url}/nbtrack/api/{route}?{urllib.parse.urlencode(query)}"
         request = urllib.request.Request(url, headers={"Authorization": f"token {self.token}"})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read())
+
+    def raw(self, route: str, **query: str) -> bytes:
+        url = f"{self.url}/nbtrack/api/{route}?{urllib.parse.urlencode(query)}"
+        request = urllib.request.Request(url, headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.read()
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +103,18 @@ def test_rest_lists_stores_and_reads_the_one_named(lab):
     status, runs = lab.get(f"experiments/{exp_id}/runs", store=lab.remote)
     assert status == 200
     assert sorted(r["info"]["run_name"] for r in runs["runs"]) == ["there-a", "there-b", "there-c"]
+
+
+def test_artifacts_of_a_remote_run_download(lab):
+    """The download route copies a server run's artifact through MLflow and sends its bytes."""
+    exp_id = next(e["experiment_id"] for e in lab.get("experiments", store=lab.remote)[1]["experiments"]
+                  if e["name"] == lab.remote_experiment)
+    runs = lab.get(f"experiments/{exp_id}/runs", store=lab.remote)[1]["runs"]
+    run = next(r for r in runs if r["info"]["run_name"] == "there-b")
+    body = lab.raw(f"runs/{run['info']['run_id']}/artifact", path="notes/hello.txt", store=lab.remote)
+    assert body == f"there-b in {lab.remote_experiment}".encode()
+    status, reply = lab.get(f"runs/{run['info']['run_id']}/artifact", path="notes/missing.txt", store=lab.remote)
+    assert status == 404 and reply["error_code"] == "RESOURCE_DOES_NOT_EXIST"
 
 
 def test_only_offered_stores_can_be_named_and_credentials_never_show(lab, tmp_path):
