@@ -25,7 +25,7 @@ PROBE = """\
 import json as _json, nbtrack as _nbt
 _client = _nbt.TrackingClient()
 _runs = _client.search_runs([e.experiment_id for e in _client.search_experiments()], max_results=50000)
-print("NBTRACK-PROBE", _json.dumps({
+print("NBTRACK-PROBE " + _json.dumps({
     "uri": _nbt.get_tracking_uri(),
     "runs": len(_runs),
     "running": [r.info.run_name for r in _runs if r.info.status == "RUNNING"],
@@ -41,7 +41,9 @@ def test_notebook_runs_headless_and_records_runs(path, store_uri, tmp_path):
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit no outputs"
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     execute(nb, tmp_path)
-    [line] = [ln for ln in nb.cells[-1].outputs[0].text.splitlines() if ln.startswith("NBTRACK-PROBE")]
+    # A print can reach the notebook as several stream outputs (the kernel flushes on a timer).
+    text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream")
+    [line] = [ln for ln in text.splitlines() if ln.startswith("NBTRACK-PROBE ")]
     report = json.loads(line.split(" ", 1)[1])
     assert report["runs"] > 0, f"{path.name} recorded no runs"
     assert report["running"] == [] and not report["active"], f"{path.name} left runs open"
