@@ -26,6 +26,7 @@ MAX_NAME_BYTES = 200
 
 __all__ = [
     "ArtifactRepository",
+    "is_local_uri",
     "local_path_from_uri",
     "normalise_artifact_path",
     "dict_bytes",
@@ -33,15 +34,22 @@ __all__ = [
 ]
 
 
+def is_local_uri(uri: str) -> bool:
+    """Whether a run's ``artifact_uri`` names a local folder: a plain path (a Windows drive
+    letter included) or a ``file:`` URI; ``mlflow-artifacts:``, ``s3://``... are remote."""
+    scheme = urlparse(uri).scheme
+    return scheme in ("", "file") or len(scheme) == 1
+
+
 def local_path_from_uri(uri: str) -> Path:
     """Turn a run's ``artifact_uri`` (a plain path or ``file://`` URI) into a local path."""
-    if uri.startswith("file:"):
-        return Path(unquote(urlparse(uri).path))
-    if "://" in uri:
+    if not is_local_uri(uri):
         raise StoreError(
             f"Artifact location {uri!r} is not a local folder; nbtrack only reads and writes "
             "local artifacts (plain paths or file:// URIs)"
         )
+    if uri.startswith("file:"):
+        return Path(unquote(urlparse(uri).path))
     return Path(uri)
 
 

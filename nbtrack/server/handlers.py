@@ -18,7 +18,7 @@ import tornado.web
 from jupyter_server.utils import url_path_join
 
 from .._run_ids import resolve_run_id
-from ..artifacts import ArtifactRepository, local_path_from_uri
+from ..artifacts import ArtifactRepository, is_local_uri, local_path_from_uri
 from ..errors import ArtifactNotFoundError, InvalidParameterError
 from .base import NbtrackHandler
 from .dashboard_handlers import ROUTES as DASHBOARD_ROUTES
@@ -138,8 +138,7 @@ def _artifact_file(client: Any, run_id: str, path: str) -> tuple[str, str | None
     """
     run_id = resolve_run_id(client, run_id)
     uri = client.get_run(run_id).info.artifact_uri
-    scheme = urllib.parse.urlparse(uri).scheme
-    if scheme in ("", "file") or len(scheme) == 1:  # a path, file: URI or Windows drive
+    if is_local_uri(uri):
         target = ArtifactRepository(local_path_from_uri(uri)).resolve(path)
         if not target.is_file():
             kind = "a directory; list it with the artifacts endpoint" if target.is_dir() else "missing"

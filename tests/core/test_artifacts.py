@@ -19,7 +19,7 @@ from nbtrack import (
     RunStateError,
     TrackingClient,
 )
-from nbtrack.artifacts import ArtifactRepository
+from nbtrack.artifacts import ArtifactRepository, is_local_uri, local_path_from_uri
 
 
 @pytest.fixture
@@ -272,3 +272,18 @@ def test_yaml_without_pyyaml_is_a_clear_error(any_uri, monkeypatch):
             nbtrack.log_dict({"a": 1}, "config.yaml")
         nbtrack.log_dict({"a": 1}, "config.json")
     assert [a.path for a in TrackingClient().list_artifacts(run.run_id)] == ["config.json"]
+
+
+@pytest.mark.parametrize("uri", ["/tmp/a/artifacts", "file:///tmp/a/artifacts", "C:/runs/artifacts", "rel/artifacts"])
+def test_local_artifact_uris_are_paths(uri):
+    assert is_local_uri(uri)
+    assert local_path_from_uri(uri).name == "artifacts"
+
+
+@pytest.mark.parametrize("uri", ["mlflow-artifacts:/1/abc/artifacts", "s3://bucket/1/abc/artifacts",
+                                 "http://host:5000/artifacts"])
+def test_remote_artifact_uris_are_refused_as_local_paths(uri):
+    assert not is_local_uri(uri)
+    with pytest.raises(nbtrack.StoreError, match="not a local folder"):
+        local_path_from_uri(uri)
+
