@@ -19,8 +19,14 @@ def test_browse_tab_magic_opens_the_dashboard(page, lab, tmp_path):
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:create-new', {kernelName: 'python3'}); }")
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
     page.wait_for_function("() => window.jupyterapp.shell.currentWidget?.content?.activeCell")
-    page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel
-                     .setSource('%load_ext nbtrack\\n%nbtrack_browse baselines --tab')""")
+    # The document must have loaded first: a source set earlier is replaced by the loaded model.
+    page.evaluate("""async () => {
+        const panel = window.jupyterapp.shell.currentWidget;
+        await panel.context.ready;
+        await panel.sessionContext.ready;
+        panel.content.activeCell.model.sharedModel.setSource('%load_ext nbtrack\\n%nbtrack_browse baselines --tab');
+    }""")
+    page.locator(".jp-NotebookPanel .jp-Cell .jp-InputArea", has_text="nbtrack_browse baselines --tab").wait_for()
     page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=180_000)  # a loaded machine
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-cell'); }")
     try:
