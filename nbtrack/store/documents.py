@@ -202,17 +202,13 @@ class FileDocuments:
         if outer:
             local.unsynced = {path.parent}  # nested updates (a sealed chunk) share one folder fsync
         try:
-            with self._locked(name):
+            with _write_errors(path), self._locked(name):
                 data, _ = self._load_current(name)
                 if data is None:
                     data = {}
                 result = fn(data)
                 self._rewrite(name, data, outer)
                 return result
-        except OSError as exc:
-            if isinstance(exc, NbtrackError):
-                raise
-            raise StoreWriteError(str(path), describe_os_error(exc)) from exc
         finally:
             if outer:
                 local.unsynced = None
@@ -237,33 +233,28 @@ class FileDocuments:
 
     def update_entries(self, name: str, fn: Callable[[dict[str, Any]], tuple[T, Change]]) -> T:
         journal = self._journal(name)
-        try:
-            with self._locked(name):
-                sig = self.version(name)
-                cached = self._cache.get(name)
-                if cached is not None and cached[0] == sig:
-                    current = cached[1]
-                else:
-                    loaded, sig = self._load_current(name)
-                    current = loaded or {}
-                result, changes = fn(current)
-                if not changes:
-                    return result
-                if journal is None or sig is None or sig[1] is not None and sig[1][1] > JOURNAL_COMPACT_BYTES:
-                    data = orjson.loads(dumps(current))  # a private copy to rewrite
-                    apply_changes(data, ((t, i, e) for (t, i), e in changes.items()))
-                    self._rewrite(name, data)
-                    return result
-                jsig = append_journal(journal, changes, self._appended.get(journal))
-                self._appended = {journal: jsig}  # only the last: where the next append most likely goes
-                if not FSYNC_EACH:
-                    self._syncer.add(journal)
-                self._cache.put(name, (new_sig := (sig[0], jsig), with_changes(current, changes)), _size(new_sig))
+        with _write_errors(journal or self.path(name)), self._locked(name):
+            sig = self.version(name)
+            cached = self._cache.get(name)
+            if cached is not None and cached[0] == sig:
+                current = cached[1]
+            else:
+                loaded, sig = self._load_current(name)
+                current = loaded or {}
+            result, changes = fn(current)
+            if not changes:
                 return result
-        except OSError as exc:
-            if isinstance(exc, NbtrackError):
-                raise
-            raise StoreWriteError(str(journal or self.path(name)), describe_os_error(exc)) from exc
+            if journal is None or sig is None or sig[1] is not None and sig[1][1] > JOURNAL_COMPACT_BYTES:
+                data = orjson.loads(dumps(current))  # a private copy to rewrite
+                apply_changes(data, ((t, i, e) for (t, i), e in changes.items()))
+                self._rewrite(name, data)
+                return result
+            jsig = append_journal(journal, changes, self._appended.get(journal))
+            self._appended = {journal: jsig}  # only the last: where the next append most likely goes
+            if not FSYNC_EACH:
+                self._syncer.add(journal)
+            self._cache.put(name, (new_sig := (sig[0], jsig), with_changes(current, changes)), _size(new_sig))
+            return result
 
     def put_bytes(self, name: str, payload: bytes) -> None:
         """Atomic write of a write-once binary document (``<name>.col``, sealed metric columns).
@@ -272,17 +263,8 @@ class FileDocuments:
         document that refers to it (a run's history), under that document's lock.
         """
         path = self.bytes_path(name)
-        try:
-            self._atomic_write(path, payload)
-            unsynced = getattr(self._local, "unsynced", None)
-            if unsynced:
-                unsynced.add(path.parent)  # the enclosing update syncs the folder once
-            else:
-                _fsync_dir(path.parent)
-        except OSError as exc:
-            if isinstance(exc, NbtrackError):
-                raise
-            raise StoreWriteError(str(path), describe_os_error(exc)) from exc
+        with _write_errors(path):
+            self._write_once(path, payload)
 
     def load_bytes(self, name: str) -> bytes | None:
         try:
@@ -297,19 +279,19 @@ class FileDocuments:
     def put(self, name: str, data: dict[str, Any]) -> None:
         """Atomic write of a write-once document (a sealed chunk): no read, nothing cached."""
         path = self.path(name)
-        try:
-            with self._locked(name):
-                self._atomic_write(path, dumps(data))
-                unsynced = getattr(self._local, "unsynced", None)
-                if unsynced:
-                    unsynced.add(path.parent)  # the enclosing update syncs the folder once
-                else:
-                    _fsync_dir(path.parent)
-        except OSError as exc:
-            if isinstance(exc, NbtrackError):
-                raise
-            raise StoreWriteError(str(path), describe_os_error(exc)) from exc
+        with _write_errors(path), self._locked(name):
+            self._write_once(path, dumps(data))
         self._cache.pop(name)
+
+    def _write_once(self, path: Path, payload: bytes) -> None:
+        """Atomically write a file never rewritten; its folder is synced now, or once by the
+        enclosing update when there is one."""
+        self._atomic_write(path, payload)
+        unsynced = getattr(self._local, "unsynced", None)
+        if unsynced:
+            unsynced.add(path.parent)
+        else:
+            _fsync_dir(path.parent)
 
     # -- sidecars: derived files a reader trusts only while they match the document ------
     def _sidecar_path(self, name: str) -> str:
@@ -382,15 +364,10 @@ class FileDocuments:
         journal = self._journal(name)
         if journal is None or not os.path.exists(journal):
             return
-        try:
-            with self._locked(name):
-                data, sig = self._load_current(name)
-                if data is not None and sig[1] is not None:
-                    self._rewrite(name, data)
-        except OSError as exc:
-            if isinstance(exc, NbtrackError):
-                raise
-            raise StoreWriteError(journal, describe_os_error(exc)) from exc
+        with _write_errors(journal), self._locked(name):
+            data, sig = self._load_current(name)
+            if data is not None and sig[1] is not None:
+                self._rewrite(name, data)
 
     def _locked(self, name: str) -> DocLock:
         with self._cache_lock:
@@ -467,6 +444,18 @@ def _reset_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_in_child)
+
+
+@contextlib.contextmanager
+def _write_errors(where: Any) -> Iterator[None]:
+    """An OS failure inside the block becomes StoreWriteError naming ``where`` and the cause
+    (full, read-only, busy); nbtrack's own errors pass through."""
+    try:
+        yield
+    except OSError as exc:
+        if isinstance(exc, NbtrackError):
+            raise
+        raise StoreWriteError(str(where), describe_os_error(exc)) from exc
 
 
 def _fsync_dir(folder: Path) -> None:
