@@ -127,6 +127,9 @@ def test_dashboard_views(page, lab, theme, tmp_path):
     view.locator(f'[data-testid="tag-row"][data-tag="reviewed-{tag}"]').wait_for()
     tags = TrackingClient(str(lab.store)).get_run(lab.ids["adam-lr0.1"]).data.tags
     assert tags["mlflow.note.content"] == note and tags[f"reviewed-{tag}"] == "yes"
+    # System tags (the parent run, the note...) are shown elsewhere, not among the user's tags.
+    assert "mlflow.parentRunId" in tags
+    assert view.locator('[data-testid="tag-row"][data-tag^="mlflow."]').count() == 0
     _check(page, DASH, f"run-{tag}", tmp_path)
 
     _check_run_media(page, view)
