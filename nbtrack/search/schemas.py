@@ -27,11 +27,13 @@ from typing import Any, TypeVar
 
 from nbtrack.entities import Experiment, Run
 from nbtrack.errors import InvalidFilterError
+from nbtrack.search.columns import EXPR_ATTRIBUTE
 from nbtrack.search.grammar import (
     And,
     Comparison,
     Expr,
     Field,
+    MatchAll,
     Or,
     Schema,
     parse_expression,
@@ -259,9 +261,14 @@ def _parse_order_by(order_by: Any, schema: Schema) -> list[tuple[Field, bool]]:
 def parse_filter(text: str) -> Expr:
     """Parse a run filter into an AST whose ``matches(run)`` applies it; blank text matches all.
 
-    Parsed filters are cached, so repeating a search does not re-parse.
+    Parsed filters are cached, so repeating a search does not re-parse. The ``test`` of the
+    expression names the expression (see :mod:`.columns`), so a store handed only ``test`` can
+    apply the filter to columns before it builds rows.
     """
-    return _parse_cached(_check_filter_type(text), _RUNS)
+    expr = _parse_cached(_check_filter_type(text), _RUNS)
+    if not isinstance(expr, MatchAll) and not hasattr(expr.test, EXPR_ATTRIBUTE):
+        setattr(expr.test, EXPR_ATTRIBUTE, expr)
+    return expr
 
 
 def run_fields_read(filter_string: str | None, order_by: Sequence[str] | None) -> tuple[tuple[str, str], ...]:

@@ -4,14 +4,20 @@ Searching 100,000 runs used to parse 1,000 shard files (~63 MB of JSON) and buil
 each before filtering. Each shard now has a ``<shard>.cols`` file beside it, written whenever the
 shard is rewritten (or, for a shard that has none, by the first search that reads it):
 
-    line 0   {"sig": [inode, mtime_ns, size] of the shard file it describes, "ids": [entry id, ...],
-              "cols": {"a:status": 1, "m:acc": 2, "p:model": 3, "t:team": 4, ...}}
-    line k   one column: a JSON list in "ids" order, null where a run has no such key
+    line 0   {"v": 2, "sig": [inode, mtime_ns, size] of the shard file it describes,
+              "ids": [entry id, ...], "cols": {"a:status": [start, end], "m:acc": [...], ...},
+              "docs": [start of each run's line, ..., end of the last]}
+    then     one line per column: a JSON list in "ids" order, null where a run has no such key
              ("a:" attributes, "m:" latest metric values, "p:" params, "t:" tags)
     then     one line per run: its whole document, in "ids" order
 
-A search parses only the header and the columns its filter and ordering name, tests light
-:class:`RunRow` stand-ins (same ``info`` / ``data`` shape as a ``Run``, so the one filter engine
+Offsets count bytes from the start of the line after the header, so a reader slices out just the
+columns it needs and, later, just the documents of the runs on a page, and never splits the
+file. A file without ``"v": 2`` (an older format) is not trusted and is rebuilt from its shard.
+
+A search parses only the header and the columns its filter and ordering name, narrows the runs
+with the filter applied to those columns (:mod:`nbtrack.search.columns`), tests light
+:class:`RunRow` stand-ins for the runs left (same ``info`` / ``data`` shape as a ``Run``, so the one filter engine
 of :mod:`nbtrack.search` applies unchanged), and builds real ``Run`` entities only for the page
 it returns. The file is a cache: it is trusted only while its ``sig`` matches the shard file,
 entries changed in the shard's journal override its rows, and anything unreadable in it sends the
@@ -22,12 +28,14 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 
 from .._floats import NON_FINITE
 from ..entities import Run
+from ..search.columns import column_filter
 from . import _codec
 
 __all__ = ["ATTRIBUTES", "RunRow", "encode", "rows_from_columns", "rows_from_docs", "runs_from_lines", "shard_rows"]
@@ -36,15 +44,29 @@ ATTRIBUTES = ("run_id", "run_name", "experiment_id", "status", "start_time", "en
               "lifecycle_stage", "artifact_uri", "user_id")
 #: Attributes every search reads: experiment and stage pick the runs, start time and id order them.
 ALWAYS = ("run_id", "experiment_id", "lifecycle_stage", "start_time")
+#: The ``.cols`` format this module writes and reads; a file of any other is rebuilt from its shard.
+VERSION = 2
 _PREFIX = {"metric": "m:", "param": "p:", "tag": "t:"}
 _Fields = tuple[tuple[str, str], ...]  # (entity, key) pairs: "attribute", "metric", "param", "tag"
 
 
-class _Attrs(dict):
-    """A run's attributes that a search reads, as ``info.<name>``."""
+class _Attrs(SimpleNamespace):
+    """A run's attributes that a search reads, as ``info.<name>`` (plain attribute lookups: a
+    sort reads them for every row) and as ``info[<name>]``."""
 
     __slots__ = ()
-    __getattr__ = dict.__getitem__
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__dict__[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value
+
+
+def _attrs(pairs: Iterable[tuple[str, Any]]) -> _Attrs:
+    info = _Attrs()
+    info.__dict__.update(pairs)
+    return info
 
 
 class _Data(tuple):
@@ -59,7 +81,7 @@ class _Data(tuple):
 class RunRow(tuple):
     """What a filter and an ordering read of one run (``info``, ``data``), and where it lives:
     ``source`` is the run's whole document and ``line`` its shard's name, or ``source`` is
-    (shard name, shard signature) and ``line`` the run's line in that shard's ``.cols`` file."""
+    (shard name, shard signature) and ``line`` the run's position in that shard's ``.cols`` file."""
 
     __slots__ = ()
     info = property(operator.itemgetter(0))
@@ -91,12 +113,48 @@ def encode(data: dict[str, Any], sig: tuple[int, int, int]) -> bytes | None:
                     columns[prefix + key] = [((d.get(field) or {}).get(key) or (None,))[0] for d in docs]
                 else:
                     columns[prefix + key] = [(d.get(field) or {}).get(key) for d in docs]
-        lines = [orjson.dumps(col) for col in columns.values()]
-        lines.extend(orjson.dumps(d) for d in docs)
+        col_lines = [orjson.dumps(col) + b"\n" for col in columns.values()]
+        doc_lines = [orjson.dumps(d) + b"\n" for d in docs]
     except (AttributeError, TypeError, KeyError, IndexError, orjson.JSONEncodeError):
         return None
-    header = {"sig": list(sig), "ids": ids, "cols": {name: i for i, name in enumerate(columns, start=1)}}
-    return b"\n".join([orjson.dumps(header), *lines]) + b"\n"
+    spans, at = {}, 0
+    for name, line in zip(columns, col_lines):
+        spans[name] = [at, at + len(line) - 1]
+        at += len(line)
+    starts = [at]
+    for line in doc_lines:
+        starts.append(starts[-1] + len(line))
+    header = {"v": VERSION, "sig": list(sig), "ids": ids, "cols": spans, "docs": starts}
+    return b"".join([orjson.dumps(header), b"\n", *col_lines, *doc_lines])
+
+
+def _header(raw: bytes, sig: tuple[int, int, int]) -> tuple[dict[str, Any], int] | None:
+    """The header of a ``.cols`` file and where its body starts, if the file is of this format
+    and describes the shard file of signature ``sig``; else None (the file is not trusted)."""
+    try:
+        end = raw.index(b"\n")
+        header = orjson.loads(raw[:end])
+    except (ValueError, orjson.JSONDecodeError):
+        return None
+    if type(header) is not dict or header.get("v") != VERSION or header.get("sig") != list(sig):
+        return None
+    return header, end + 1
+
+
+def _column_reader(raw: bytes, base: int, spans: dict[str, Any], n: int) -> Callable[[str], list[Any]]:
+    """Reads one named column of the file (all None where the file has no such column)."""
+    empty = [None] * n
+
+    def column(col: str) -> list[Any]:
+        span = spans.get(col)
+        if span is None:
+            return empty
+        found = orjson.loads(raw[base + span[0] : base + span[1]])
+        if type(found) is not list or len(found) != n:
+            raise ValueError(f"column {col} does not hold {n} values")
+        return found
+
+    return column
 
 
 def _needed(fields: _Fields) -> tuple[list[str], list[tuple[str, list[str]]]]:
@@ -124,40 +182,46 @@ def rows_from_columns(
     stages: Collection[str] | None = None,
 ) -> list[RunRow] | None:
     """Rows of the runs of ``experiments`` (in ``stages``, if given) in a ``.cols`` file (except
-    entry ids in ``skip``) that ``keep`` accepts; None when the file does not describe the shard file of signature
-    ``sig`` or is unreadable. Only the header and the columns ``fields`` name are parsed."""
+    entry ids in ``skip``) that ``keep`` accepts; None when the file does not describe the shard
+    file of signature ``sig`` or is unreadable. Only the header and the columns ``fields`` name
+    are parsed; when ``keep`` is a parsed run filter's test, it is first applied to the columns
+    (:mod:`nbtrack.search.columns`), so rows are built only for the runs that may match."""
     try:
-        header = orjson.loads(raw[: raw.index(b"\n")])
-        if header.get("sig") != list(sig):
+        found = _header(raw, sig)
+        if found is None:
             return None
-        ids, cols = header["ids"], header["cols"]
-        lines = raw.split(b"\n", len(cols) + 1)  # the header, the columns, then the runs unsplit
+        header, base = found
+        ids, spans = header["ids"], header["cols"]
         n = len(ids)
-        empty = [None] * n
-
-        def column(col: str) -> list[Any]:
-            line = cols.get(col)
-            found = empty if line is None else orjson.loads(lines[line])
-            if len(found) != n:
-                raise ValueError(f"column {col} has {len(found)} values for {n} runs")
-            return found
-
+        column = _column_reader(raw, base, spans, n)
         attrs, keyed = _needed(fields)
-        attr_rows = list(zip(*[column("a:" + a) for a in attrs]))
-        experiment_col = [r[1] for r in attr_rows]  # ALWAYS[1] is experiment_id, ALWAYS[2] the stage
-        wanted = [e in experiments and (stages is None or r[2] in stages) for e, r in zip(experiment_col, attr_rows)]
+        attr_cols = [column("a:" + a) for a in attrs]
+        experiment_col, stage_col = attr_cols[1], attr_cols[2]  # ALWAYS: run_id, experiment, stage, ...
+        rows = [
+            i for i in range(n)
+            if experiment_col[i] in experiments and (stages is None or stage_col[i] in stages)
+        ]
+        if skip:
+            rows = [i for i in rows if ids[i] not in skip]
         (mkeys, mcols), (pkeys, pcols), (tkeys, tcols) = [
             (keys, [column(prefix + k) for k in keys]) for prefix, keys in keyed
         ]
-        mcols = [[_metric_value(v) for v in col] for col in mcols]
-        metrics, params, tags = _dicts(mkeys, mcols, n), _dicts(pkeys, pcols, n), _dicts(tkeys, tcols, n)
+        mcols = [[v if v is None or type(v) is float else _metric_value(v) for v in col] for col in mcols]
+        narrow = column_filter(keep)
+        if narrow is not None and rows:
+            known = {("attribute", a): c for a, c in zip(attrs, attr_cols)}
+            for entity, keys, cols in (("metric", mkeys, mcols), ("param", pkeys, pcols), ("tag", tkeys, tcols)):
+                known.update(((entity, k), c) for k, c in zip(keys, cols) if (entity, k) != _RUN_NAME)
+            rows = narrow(rows, known.get)
         shard = (name, sig)
-        first_row = 1 + len(cols)
         out = []
-        for i in range(n):
-            if not wanted[i] or (skip and ids[i] in skip):
-                continue
-            row = RunRow((_Attrs(zip(attrs, attr_rows[i])), _Data((metrics[i], params[i], tags[i])), shard, first_row + i))
+        for i in rows:
+            row = RunRow((
+                _attrs(zip(attrs, [c[i] for c in attr_cols])),
+                _Data((_present(mkeys, mcols, i), _present(pkeys, pcols, i), _present(tkeys, tcols, i))),
+                shard,
+                i,
+            ))
             if keep(row):
                 out.append(row)
         return out
@@ -166,16 +230,14 @@ def rows_from_columns(
 
 
 _EMPTY: dict[str, Any] = {}  # shared by rows without any of the keys read: rows are never changed
+_RUN_NAME = ("tag", "mlflow.runName")  # read with a fallback to the run name: tested on rows only
 
 
-def _dicts(keys: list[str], cols: list[list[Any]], n: int) -> list[dict[str, Any]]:
-    """Per run, the non-null values of ``keys`` (columns ``cols``), as a dict."""
+def _present(keys: list[str], cols: list[list[Any]], i: int) -> dict[str, Any]:
+    """Run ``i``'s non-null values of ``keys`` (columns ``cols``), as a dict."""
     if not keys:
-        return [_EMPTY] * n
-    if len(keys) == 1:
-        key = keys[0]
-        return [_EMPTY if v is None else {key: v} for v in cols[0]]
-    return [{k: v for k, v in zip(keys, values) if v is not None} for values in zip(*cols)]
+        return _EMPTY
+    return {k: v for k, col in zip(keys, cols) if (v := col[i]) is not None} or _EMPTY
 
 
 def rows_from_docs(
@@ -188,7 +250,7 @@ def rows_from_docs(
     for doc in docs:
         metrics = doc.get("metrics") or {}
         latest = {k: _metric_value(metrics[k][0]) for k in mkeys if k in metrics}
-        info = _Attrs((a, doc[a] if a in ALWAYS else doc.get(a, "" if a == "user_id" else None)) for a in attrs)
+        info = _attrs((a, doc[a] if a in ALWAYS else doc.get(a, "" if a == "user_id" else None)) for a in attrs)
         row = RunRow((info, _Data((latest, doc.get("params") or {}, doc.get("tags") or {})), doc, shard))
         if keep(row):
             out.append(row)
@@ -243,13 +305,15 @@ def runs_from_lines(
     fallback: Callable[[str], Iterator[dict[str, Any]]],
     decoding: Callable[[str], AbstractContextManager[None]],
 ) -> list[Run]:
-    """Build the ``Run`` of each row, reading each shard's ``.cols`` file once (``read(name)``).
+    """Build the ``Run`` of each row, reading each shard's ``.cols`` file once (``read(name)``)
+    and parsing only the document lines of the rows' runs.
 
-    A file changed since the search read it is not trusted: the runs come from the shard itself
-    (``fallback(name)``, its current documents), so they are never older than the filter's view.
-    A malformed run document raises what ``decoding(shard name)`` makes of it.
+    A file changed since the search read it (another signature, or another format) is not
+    trusted: the runs come from the shard itself (``fallback(name)``, its current documents), so
+    they are never older than the filter's view. A malformed run document raises what
+    ``decoding(shard name)`` makes of it.
     """
-    by_shard: dict[str, list[bytes] | None] = {}
+    by_shard: dict[str, tuple[bytes, int, Any] | None] = {}
     by_id: dict[str, dict[str, dict[str, Any]]] = {}
     out: list[Run] = []
     for row in rows:
@@ -263,16 +327,14 @@ def runs_from_lines(
         name, sig = row.source
         if name not in by_shard:
             raw = read(name)
-            lines = raw.split(b"\n") if raw else None
+            found = _header(raw, sig) if raw else None
+            by_shard[name] = None if found is None or raw is None else (raw, found[1], found[0].get("docs"))
+        cached = by_shard[name]
+        if cached is not None:
+            raw, base, starts = cached
             try:
-                ok = lines is not None and orjson.loads(lines[0]).get("sig") == list(sig)
-            except (orjson.JSONDecodeError, AttributeError):
-                ok = False
-            by_shard[name] = lines if ok else None
-        lines = by_shard[name]
-        if lines is not None:
-            try:
-                out.append(_codec.run_from_doc(orjson.loads(lines[row.line])))
+                doc = orjson.loads(raw[base + starts[row.line] : base + starts[row.line + 1]])
+                out.append(_codec.run_from_doc(doc))
                 continue
             except (orjson.JSONDecodeError, IndexError, KeyError, TypeError, AttributeError):
                 pass  # a damaged cache line: the shard itself decides

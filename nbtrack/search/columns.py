@@ -1,0 +1,91 @@
+"""A parsed run filter applied to columns of values, so a store can drop runs before building rows.
+
+A store that keeps searchable fields as columns (one list of values per field, a value per run)
+would otherwise build a light row for every run just to ask the filter about it. Given the
+filter's ``test`` (what :func:`~nbtrack.search.schemas.parse_filter` returned ``.test`` of),
+:func:`column_filter` gives a function that narrows a list of run positions using the columns
+alone. Each comparison is the grammar's own comparison (``_compile``) applied to the value the
+field's getter would have read, so the semantics are the filter's, not a copy of them.
+
+The narrowing is a *superset*: a comparison whose column the store cannot give keeps every run,
+so the store must still test each surviving row with the filter itself. It never drops a run the
+filter would accept.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from .grammar import And, Comparison, MatchAll, Or, _compile
+
+__all__ = ["ColumnFilter", "column_filter", "EXPR_ATTRIBUTE"]
+
+#: Where :func:`~nbtrack.search.schemas.parse_filter` records, on a filter's ``test`` function,
+#: the expression it was compiled from.
+EXPR_ATTRIBUTE = "nbtrack_filter"
+
+#: Gives the values of field ``(entity, key)`` for every run of a shard (as the field's getter
+#: would read them from that run's row), or None when it cannot.
+Columns = Callable[[tuple[str, str]], "list[Any] | None"]
+#: Narrows run positions to those that may match: ``(positions, columns) -> positions``.
+ColumnFilter = Callable[[list[int], Columns], list[int]]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@lru_cache(maxsize=64)
+def column_filter(test: Callable[[Any], bool]) -> ColumnFilter | None:
+    """The column form of the parsed run filter whose ``test`` this is; None for any other
+    callable (the store then tests every row)."""
+    expr = getattr(test, EXPR_ATTRIBUTE, None)
+    if expr is None:
+        expr = getattr(test, "__self__", None)  # MatchAll's test is a bound method
+    if not isinstance(expr, (Comparison, And, Or, MatchAll)):
+        return None
+    return _plan(expr)
+
+
+def _plan(expr: Any) -> ColumnFilter:
+    if isinstance(expr, Comparison):
+        return _comparison(expr)
+    if isinstance(expr, And):
+        terms = [_plan(t) for t in expr.terms]
+
+        def all_of(rows: list[int], columns: Columns) -> list[int]:
+            for term in terms:
+                if not rows:
+                    break
+                rows = term(rows, columns)
+            return rows
+
+        return all_of
+    if isinstance(expr, Or):
+        choices = [_plan(t) for t in expr.terms]
+
+        def any_of(rows: list[int], columns: Columns) -> list[int]:
+            hits: set[int] = set()
+            for choice in choices:
+                hits.update(choice(rows, columns))
+                if len(hits) == len(rows):
+                    break
+            return [i for i in rows if i in hits]
+
+        return any_of
+    return lambda rows, columns: rows  # MatchAll
+
+
+def _comparison(expr: Comparison) -> ColumnFilter:
+    check = _compile(dataclasses.replace(expr.field, get=_same), expr.op, expr.value)
+    name = (expr.field.entity, expr.field.key)
+
+    def compare(rows: list[int], columns: Columns) -> list[int]:
+        values = columns(name)
+        if values is None:
+            return rows
+        return [i for i in rows if check(values[i])]
+
+    return compare
