@@ -386,7 +386,7 @@ class DocStore:
 
     def runs_of_rows(self, rows: Sequence[Any]) -> list[Run]:
         """The ``Run`` of each row returned by ``search_rows``."""
-        read = getattr(self._docs, "read_sidecar", lambda name: None)
+        read = getattr(self._docs, "read_sidecar", lambda name, reader: None)
         return run_index.runs_from_lines(
             list(rows), read, lambda name: self._docs.read(name).get("runs", {}).values(), self._decoding
         )

@@ -14,7 +14,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 import orjson
 
@@ -36,6 +36,10 @@ CACHE_FILE_BYTES = int(os.environ.get("NBTRACK_DOC_CACHE_MB", "8")) * 2**20
 JOURNALED = ("runs/",)
 #: A journal longer than this is folded back into its document by the next change.
 JOURNAL_COMPACT_BYTES = 512 * 1024
+
+
+def _read_all(fh: BinaryIO) -> bytes:
+    return fh.read()
 
 
 class Documents(Protocol):
@@ -319,26 +323,26 @@ class FileDocuments:
         except OSError:
             pass  # a reader without it reads the document itself
 
-    def read_with_sidecar(self, name: str) -> tuple[list[list[Any]], tuple[int, int, int] | None, bytes | None]:
-        """The journal's complete records, then the document file's signature and the sidecar's
-        bytes (read in that order: see ``_journal``); (records, None, None) when it is missing."""
+    def read_with_sidecar(
+        self, name: str, read: Callable[[BinaryIO], Any] = _read_all
+    ) -> tuple[list[list[Any]], tuple[int, int, int] | None, Any]:
+        """The journal's complete records, then the document file's signature and what ``read``
+        takes from the open sidecar (all of it by default; read in that order: see ``_journal``);
+        (records, None, None) when the document is missing, None in place of the sidecar's part
+        when it is."""
         journal = self._journal(name)
         records = read_journal(journal)[0] if journal is not None else []
         try:
             st = os.stat(f"{self._root_str}/{name}.json")
         except FileNotFoundError:
             return records, None, None
-        try:
-            with open(self._sidecar_path(name), "rb") as fh:
-                raw = fh.read()
-        except OSError:
-            raw = None
-        return records, (st.st_ino, st.st_mtime_ns, st.st_size), raw
+        return records, (st.st_ino, st.st_mtime_ns, st.st_size), self.read_sidecar(name, read)
 
-    def read_sidecar(self, name: str) -> bytes | None:
+    def read_sidecar(self, name: str, read: Callable[[BinaryIO], Any] = _read_all) -> Any:
+        """What ``read`` takes from the open sidecar of ``name`` (a part of it, say), or None."""
         try:
             with open(self._sidecar_path(name), "rb") as fh:
-                return fh.read()
+                return read(fh)
         except OSError:
             return None
 

@@ -5,15 +5,18 @@ each before filtering. Each shard now has a ``<shard>.cols`` file beside it, wri
 shard is rewritten (or, for a shard that has none, by the first search that reads it):
 
     line 0   {"v": 2, "sig": [inode, mtime_ns, size] of the shard file it describes,
-              "ids": [entry id, ...], "cols": {"a:status": [start, end], "m:acc": [...], ...},
+              "index": length of line 1, "head": bytes from line 1 to the first document}
+    line 1   {"ids": [entry id, ...], "cols": {"a:status": [start, end], "m:acc": [...], ...},
               "docs": [start of each run's line, ..., end of the last]}
     then     one line per column: a JSON list in "ids" order, null where a run has no such key
              ("a:" attributes, "m:" latest metric values, "p:" params, "t:" tags)
     then     one line per run: its whole document, in "ids" order
 
-Offsets count bytes from the start of the line after the header, so a reader slices out just the
-columns it needs and, later, just the documents of the runs on a page, and never splits the
-file. A file without ``"v": 2`` (an older format) is not trusted and is rebuilt from its shard.
+Offsets in line 1 count bytes from the start of line 2. A search reads only the file's head
+(lines 0, 1 and the columns, about 30% of it: :func:`read_columns`) and slices out the columns
+it needs; the page it returns then reads just the lines of its runs' documents (seeking to each)
+and never the rest. A file without ``"v": 2`` (an older format) is not trusted: the shard is
+read instead and the file rebuilt.
 
 A search parses only the header and the columns its filter and ordering name, narrows the runs
 with the filter applied to those columns (:mod:`nbtrack.search.columns`), tests light
@@ -29,7 +32,7 @@ import operator
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -46,6 +49,8 @@ ATTRIBUTES = ("run_id", "run_name", "experiment_id", "status", "start_time", "en
 ALWAYS = ("run_id", "experiment_id", "lifecycle_stage", "start_time")
 #: The ``.cols`` format this module writes and reads; a file of any other is rebuilt from its shard.
 VERSION = 2
+_FIRST_READ = 64 * 1024  # a search's first read of a .cols file: usually all it parses
+_PAGE_FIRST_READ = 8 * 1024  # a page's first read: usually the lead and index lines
 _PREFIX = {"metric": "m:", "param": "p:", "tag": "t:"}
 _Fields = tuple[tuple[str, str], ...]  # (entity, key) pairs: "attribute", "metric", "param", "tag"
 
@@ -124,21 +129,86 @@ def encode(data: dict[str, Any], sig: tuple[int, int, int]) -> bytes | None:
     starts = [at]
     for line in doc_lines:
         starts.append(starts[-1] + len(line))
-    header = {"v": VERSION, "sig": list(sig), "ids": ids, "cols": spans, "docs": starts}
-    return b"".join([orjson.dumps(header), b"\n", *col_lines, *doc_lines])
+    index = orjson.dumps({"ids": ids, "cols": spans, "docs": starts})
+    lead = orjson.dumps({"v": VERSION, "sig": list(sig), "index": len(index), "head": len(index) + 1 + at})
+    return b"".join([lead, b"\n", index, b"\n", *col_lines, *doc_lines])
+
+
+def _lead(raw: bytes) -> tuple[dict[str, Any], int] | None:
+    """Line 0 of a ``.cols`` file, if it is of this format, and where line 1 starts."""
+    end = raw.find(b"\n")
+    if end < 0:
+        return None
+    try:
+        lead = orjson.loads(raw[:end])
+    except orjson.JSONDecodeError:
+        return None
+    if type(lead) is not dict or lead.get("v") != VERSION:
+        return None
+    return lead, end + 1
+
+
+def _grow(fh: BinaryIO, raw: bytes, size: Any) -> bytes:
+    """``raw`` (the file's first bytes) read on to at least ``size`` bytes, if an int."""
+    if type(size) is int and size > len(raw):
+        raw += fh.read(size - len(raw))
+    return raw
+
+
+def read_columns(fh: BinaryIO) -> bytes:
+    """The part of an open ``.cols`` file that a search parses: its header and columns, not the
+    run documents (about 70% of the file). A file of another format is read whole; its reader
+    rejects it."""
+    raw = fh.read(_FIRST_READ)
+    found = _lead(raw)
+    if found is None:
+        return raw + fh.read()
+    lead, at = found
+    head = lead.get("head")
+    return _grow(fh, raw, at + head if type(head) is int else None)
 
 
 def _header(raw: bytes, sig: tuple[int, int, int]) -> tuple[dict[str, Any], int] | None:
-    """The header of a ``.cols`` file and where its body starts, if the file is of this format
-    and describes the shard file of signature ``sig``; else None (the file is not trusted)."""
+    """The index (line 1) of a ``.cols`` file and where its body starts, if the file is of this
+    format and describes the shard file of signature ``sig``; else None (the file is not trusted)."""
+    found = _lead(raw)
+    if found is None or found[0].get("sig") != list(sig):
+        return None
+    lead, at = found
+    end = at + lead.get("index", -1)
     try:
-        end = raw.index(b"\n")
-        header = orjson.loads(raw[:end])
-    except (ValueError, orjson.JSONDecodeError):
+        index = orjson.loads(raw[at:end]) if raw[end : end + 1] == b"\n" else None
+    except (orjson.JSONDecodeError, TypeError):
         return None
-    if type(header) is not dict or header.get("v") != VERSION or header.get("sig") != list(sig):
-        return None
-    return header, end + 1
+    return (index, end + 1) if type(index) is dict else None
+
+
+def _read_documents(sig: tuple[int, int, int], positions: list[int]) -> Callable[[BinaryIO], dict[int, bytes] | None]:
+    """Reads, from an open ``.cols`` file describing the shard of signature ``sig``, the document
+    lines of the runs at ``positions`` (seeking to each), or None if the file is not trusted."""
+
+    def read(fh: BinaryIO) -> dict[int, bytes] | None:
+        raw = fh.read(_PAGE_FIRST_READ)
+        found = _lead(raw)
+        if found is None:
+            return None
+        lead, at = found
+        index = lead.get("index")
+        raw = _grow(fh, raw, at + index + 1 if type(index) is int else None)
+        header = _header(raw, sig)
+        if header is None:
+            return None
+        out = {}
+        try:
+            starts, base = header[0]["docs"], header[1]
+            for i in sorted(positions):
+                fh.seek(base + starts[i])
+                out[i] = fh.read(starts[i + 1] - starts[i])
+        except (KeyError, IndexError, TypeError, ValueError):
+            pass  # a damaged index: the runs not read come from the shard itself
+        return out
+
+    return read
 
 
 def _column_reader(raw: bytes, base: int, spans: dict[str, Any], n: int) -> Callable[[str], list[Any]]:
@@ -272,7 +342,7 @@ def shard_rows(
     reader = getattr(docs, "read_with_sidecar", None)
     if reader is None:
         return rows_from_docs(docs.read(name).get("runs", {}).values(), fields, keep_doc, name)
-    records, sig, raw = reader(name)
+    records, sig, raw = reader(name, read_columns)
     if sig is None:
         return []
     changed: dict[str, Any] = {}
@@ -301,19 +371,23 @@ def _in_experiments(
 
 def runs_from_lines(
     rows: list[Any],
-    read: Callable[[str], bytes | None],
+    read: Callable[[str, Callable[[BinaryIO], Any]], Any],
     fallback: Callable[[str], Iterator[dict[str, Any]]],
     decoding: Callable[[str], AbstractContextManager[None]],
 ) -> list[Run]:
-    """Build the ``Run`` of each row, reading each shard's ``.cols`` file once (``read(name)``)
-    and parsing only the document lines of the rows' runs.
+    """Build the ``Run`` of each row, reading from each shard's ``.cols`` file only the document
+    lines of its rows' runs (``read(name, reader)`` applies ``reader`` to the open file).
 
     A file changed since the search read it (another signature, or another format) is not
     trusted: the runs come from the shard itself (``fallback(name)``, its current documents), so
     they are never older than the filter's view. A malformed run document raises what
     ``decoding(shard name)`` makes of it.
     """
-    by_shard: dict[str, tuple[bytes, int, Any] | None] = {}
+    wanted: dict[str, list[int]] = {}
+    for row in rows:
+        if not isinstance(row, Run) and not isinstance(row.source, dict):
+            wanted.setdefault(row.source[0], []).append(row.line)
+    lines: dict[str, dict[int, bytes]] = {}
     by_id: dict[str, dict[str, dict[str, Any]]] = {}
     out: list[Run] = []
     for row in rows:
@@ -325,16 +399,12 @@ def runs_from_lines(
                 out.append(_codec.run_from_doc(row.source))
             continue
         name, sig = row.source
-        if name not in by_shard:
-            raw = read(name)
-            found = _header(raw, sig) if raw else None
-            by_shard[name] = None if found is None or raw is None else (raw, found[1], found[0].get("docs"))
-        cached = by_shard[name]
-        if cached is not None:
-            raw, base, starts = cached
+        if name not in lines:
+            lines[name] = read(name, _read_documents(sig, wanted[name])) or {}
+        line = lines[name].get(row.line)
+        if line is not None:
             try:
-                doc = orjson.loads(raw[base + starts[row.line] : base + starts[row.line + 1]])
-                out.append(_codec.run_from_doc(doc))
+                out.append(_codec.run_from_doc(orjson.loads(line)))
                 continue
             except (orjson.JSONDecodeError, IndexError, KeyError, TypeError, AttributeError):
                 pass  # a damaged cache line: the shard itself decides
