@@ -4,7 +4,7 @@ A store that keeps searchable fields as columns (one list of values per field, a
 would otherwise build a light row for every run just to ask the filter about it. Given the
 filter's ``test`` (what :func:`~nbtrack.search.schemas.parse_filter` returned ``.test`` of),
 :func:`column_filter` gives a function that narrows a list of run positions using the columns
-alone. Each comparison is the grammar's own comparison (``_compile``) applied to the value the
+alone. Each comparison is the grammar's own comparison (``value_test``) applied to the value the
 field's getter would have read, so the semantics are the filter's, not a copy of them.
 
 The narrowing is a *superset*: a comparison whose column the store cannot give keeps every run,
@@ -13,12 +13,12 @@ filter would accept.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import compress
 from typing import Any
 
-from .grammar import And, Comparison, MatchAll, Or, _compile
+from .grammar import And, Comparison, MatchAll, Or, value_test
 
 __all__ = ["ColumnFilter", "column_filter", "EXPR_ATTRIBUTE"]
 
@@ -31,10 +31,6 @@ EXPR_ATTRIBUTE = "nbtrack_filter"
 Columns = Callable[[tuple[str, str]], "list[Any] | None"]
 #: Narrows run positions to those that may match: ``(positions, columns) -> positions``.
 ColumnFilter = Callable[[list[int], Columns], list[int]]
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 @lru_cache(maxsize=64)
@@ -79,13 +75,15 @@ def _plan(expr: Any) -> ColumnFilter:
 
 
 def _comparison(expr: Comparison) -> ColumnFilter:
-    check = _compile(dataclasses.replace(expr.field, get=_same), expr.op, expr.value)
+    check = value_test(expr.op, expr.value, expr.field.numeric)
     name = (expr.field.entity, expr.field.key)
 
     def compare(rows: list[int], columns: Columns) -> list[int]:
         values = columns(name)
         if values is None:
             return rows
-        return [i for i in rows if check(values[i])]
+        if len(rows) == len(values):  # every position, in order
+            return list(compress(rows, map(check, values)))
+        return list(compress(rows, map(check, [values[i] for i in rows])))
 
     return compare

@@ -43,6 +43,7 @@ __all__ = [
     "parse_expression",
     "parse_order_clause",
     "COMPARATOR_PHRASE",
+    "value_test",
 ]
 
 Getter = Callable[[Any], Any]
@@ -241,29 +242,31 @@ def _any_of(tests: tuple[Test, ...]) -> Test:
 
 
 def _compile(fld: Field, op: str, value: Any) -> Test:
-    """Turn one comparison into a closure. Missing values and NaN never compare true."""
-    get = fld.get
+    """Turn one comparison into a closure over what the field is read from (a run, ...)."""
+    check, get = value_test(op, value, fld.numeric), fld.get
+    return lambda t: check(get(t))
+
+
+def value_test(op: str, value: Any, numeric: bool) -> Test:
+    """One comparison as a test of the value a field holds (None when missing), so a caller
+    holding columns of values applies exactly the filter's comparison. Missing values and NaN
+    never compare true."""
     if op == "IS NULL":
-        return lambda t: get(t) is None
+        return lambda v: v is None
     if op == "IS NOT NULL":
-        return lambda t: get(t) is not None
-    if op in _NUMERIC_OPS and fld.numeric:
+        return lambda v: v is not None
+    if op in _NUMERIC_OPS and numeric:
         compare = _NUMERIC_OPS[op]
-
-        def numeric_test(t: Any) -> bool:
-            v = get(t)
-            return v is not None and v == v and compare(v, value)  # v == v rejects NaN
-
-        return numeric_test
+        return lambda v: v is not None and v == v and compare(v, value)  # v == v rejects NaN
     if op in ("LIKE", "ILIKE"):
         like = compile_like(value, ignore_case=op == "ILIKE")
-        return lambda t: (v := get(t)) is not None and like(v)
+        return lambda v: v is not None and like(v)
     if op in ("IN", "NOT IN"):
         members, wanted = frozenset(value), op == "IN"
-        return lambda t: (v := get(t)) is not None and (v in members) is wanted
+        return lambda v: v is not None and (v in members) is wanted
     if op == "=":
-        return lambda t: (v := get(t)) is not None and v == value
-    return lambda t: (v := get(t)) is not None and v != value
+        return lambda v: v is not None and v == value
+    return lambda v: v is not None and v != value
 
 
 # --------------------------------------------------------------------------- parser
