@@ -5,6 +5,7 @@ from the shards themselves, whatever state the cache files are in.
 """
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -133,3 +134,88 @@ def test_deleted_runs_and_experiments_follow_the_view_type(tmp_path, small_shard
     assert deleted and all(r.info.lifecycle_stage == "deleted" for r in deleted)
     assert client.search_runs([exp], "attributes.lifecycle_stage = 'deleted'", run_view_type=3)
     assert {r.info.status for r in deleted} == {RunStatus.FINISHED}
+
+
+def test_an_old_format_cols_file_is_rebuilt_never_misread(tmp_path, small_shards):
+    """A file of the first format (one header with the signature, no version) that names the
+    shard's exact signature is still not trusted: the shard is read and the file rewritten."""
+    client = nbtrack.TrackingClient(str(tmp_path))
+    exp = _fill(client, 12)
+    shard = tmp_path / "runs" / "000000.json"
+    cols = tmp_path / "runs" / "000000.cols"
+    st = os.stat(shard)
+    runs = json.loads(shard.read_text())["runs"]
+    ids, docs = list(runs), list(runs.values())
+    columns = {"a:" + a: [d.get(a) for d in docs] for a in ("run_id", "experiment_id", "lifecycle_stage", "start_time")}
+    columns["m:acc"] = [9.0 for _ in docs]  # would put every run first if it were believed
+    columns["p:model"] = ["rf" for _ in docs]
+    header = {"sig": [st.st_ino, st.st_mtime_ns, st.st_size], "ids": ids,
+              "cols": {name: i for i, name in enumerate(columns, start=1)}}
+    lines = [json.dumps(header), *(json.dumps(c) for c in columns.values()), *(json.dumps(d) for d in docs)]
+    cols.write_text("\n".join(lines) + "\n")
+    fresh = nbtrack.TrackingClient(str(tmp_path))
+    assert _found(fresh, exp) == _expected(fresh, exp)
+    assert json.loads(cols.read_bytes().split(b"\n")[0])["v"] == 2  # rebuilt in the current format
+
+
+FILTERS = [
+    "",
+    "metrics.acc > 0.3",
+    "metrics.acc >= 0.5 OR params.model = 'lr'",
+    "(metrics.acc < 0.2 OR metrics.acc > 0.8) AND params.model != 'lr'",
+    "metrics.acc IS NULL",
+    "metrics.loss IS NOT NULL AND metrics.loss != 0",
+    "params.model LIKE 'r%' AND tags.team IN ('a', 'b')",
+    "tags.team NOT IN ('a') OR tags.`mlflow.runName` = 'r3'",
+    "tags.`mlflow.runName` ILIKE 'R1%'",
+    "attributes.status = 'FINISHED' AND attributes.run_name LIKE '%1'",
+    "attributes.start_time > 0 AND attributes.end_time IS NOT NULL",
+    "params.missing = 'x' OR metrics.missing > 1",
+]
+
+
+@pytest.mark.parametrize("filter_string", FILTERS)
+def test_the_column_filter_gives_the_answer_of_the_runs_themselves(tmp_path, small_shards, filter_string):
+    """Filters judged on the columns first (every comparison kind, OR, missing keys, NaN, the
+    run-name tag's fallback) return the runs the same filter keeps among whole runs."""
+    client = nbtrack.TrackingClient(str(tmp_path))
+    exp = _fill(client, 14)
+    runs = client._store.list_runs([exp])
+    for i, run in enumerate(runs):
+        if i % 3 == 0:
+            client.set_tag(run.info.run_id, "team", "ab"[i % 2])
+        if i % 4 == 1:
+            client.log_metric(run.info.run_id, "loss", float("nan") if i % 8 == 1 else 0.0 + i % 3)
+        if i == 5:
+            client.set_tag(run.info.run_id, "mlflow.runName", "R1-renamed")
+    for i in range(3):  # runs without any metric
+        bare = client.create_run(exp, run_name=f"bare{i}").info.run_id
+        client.log_param(bare, "model", "rf")
+        client.set_terminated(bare)
+    client.flush()
+    docs = client._store._docs
+    for name in docs.names("runs/"):
+        docs.compact(name)  # every change folded: the rows come from the .cols files
+    docs.settle()
+    order = ["metrics.acc DESC", "attributes.run_name"]
+    fresh = nbtrack.TrackingClient(str(tmp_path))
+    expected = [r.info.run_id for r in sort_runs(filter_runs(fresh._store.list_runs([exp]), filter_string), order)]
+    for view in (nbtrack.entities.ViewType.ACTIVE_ONLY, nbtrack.entities.ViewType.ALL):
+        found = fresh.search_runs([exp], filter_string, run_view_type=view, order_by=order)
+        assert [r.info.run_id for r in found] == expected
+    assert [r.info.run_id for r in nbtrack.TrackingClient(str(tmp_path)).search_runs(
+        [exp], filter_string, order_by=order, max_results=3)] == expected[:3]
+
+
+def test_the_column_filter_only_narrows_a_parsed_filter():
+    from nbtrack.search.columns import column_filter
+    from nbtrack.search.schemas import parse_filter
+
+    assert column_filter(lambda row: True) is None
+    narrow = column_filter(parse_filter("metrics.acc > 0.5 OR tags.`mlflow.runName` = 'x'").test)
+    values = {("metric", "acc"): [0.9, 0.1, None, float("nan")]}
+    assert narrow([0, 1, 2, 3], values.get) == [0, 1, 2, 3]  # the run-name tag is not a column: all may match
+    narrow = column_filter(parse_filter("metrics.acc > 0.5 AND params.model = 'rf'").test)
+    values[("param", "model")] = ["rf", "rf", "rf", "lr"]
+    assert narrow([0, 1, 2, 3], values.get) == [0]
+    assert narrow([1, 2, 3], values.get) == []
