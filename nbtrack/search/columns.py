@@ -29,8 +29,22 @@ EXPR_ATTRIBUTE = "nbtrack_filter"
 #: Gives the values of field ``(entity, key)`` for every run of a shard (as the field's getter
 #: would read them from that run's row), or None when it cannot.
 Columns = Callable[[tuple[str, str]], "list[Any] | None"]
-#: Narrows run positions to those that may match: ``(positions, columns) -> positions``.
-ColumnFilter = Callable[[list[int], Columns], list[int]]
+Narrow = Callable[[list[int], Columns], list[int]]
+
+
+class ColumnFilter:
+    """A filter over columns: called with run positions and ``columns``, returns those that may
+    match. ``fields`` are the (entity, key) pairs it reads: when ``columns`` gives all of them,
+    the positions returned are exactly the matching runs."""
+
+    __slots__ = ("_narrow", "fields")
+
+    def __init__(self, narrow: Narrow, fields: frozenset[tuple[str, str]]) -> None:
+        self._narrow = narrow
+        self.fields = fields
+
+    def __call__(self, rows: list[int], columns: Columns) -> list[int]:
+        return self._narrow(rows, columns)
 
 
 @lru_cache(maxsize=64)
@@ -42,10 +56,16 @@ def column_filter(test: Callable[[Any], bool]) -> ColumnFilter | None:
         expr = getattr(test, "__self__", None)  # MatchAll's test is a bound method
     if not isinstance(expr, (Comparison, And, Or, MatchAll)):
         return None
-    return _plan(expr)
+    return ColumnFilter(_plan(expr), frozenset(_fields(expr)))
 
 
-def _plan(expr: Any) -> ColumnFilter:
+def _fields(expr: Any) -> list[tuple[str, str]]:
+    if isinstance(expr, Comparison):
+        return [(expr.field.entity, expr.field.key)]
+    return [f for term in getattr(expr, "terms", ()) for f in _fields(term)]
+
+
+def _plan(expr: Any) -> Narrow:
     if isinstance(expr, Comparison):
         return _comparison(expr)
     if isinstance(expr, And):
@@ -74,7 +94,7 @@ def _plan(expr: Any) -> ColumnFilter:
     return lambda rows, columns: rows  # MatchAll
 
 
-def _comparison(expr: Comparison) -> ColumnFilter:
+def _comparison(expr: Comparison) -> Narrow:
     check = value_test(expr.op, expr.value, expr.field.numeric)
     name = (expr.field.entity, expr.field.key)
 

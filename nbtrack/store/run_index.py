@@ -31,6 +31,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
+from itertools import compress
 from types import SimpleNamespace
 from typing import Any, BinaryIO
 
@@ -267,22 +268,22 @@ def rows_from_columns(
         attrs, keyed = _needed(fields)
         attr_cols = [column("a:" + a) for a in attrs]
         experiment_col, stage_col = attr_cols[1], attr_cols[2]  # ALWAYS: run_id, experiment, stage, ...
-        rows = [
-            i for i in range(n)
-            if experiment_col[i] in experiments and (stages is None or stage_col[i] in stages)
-        ]
+        rows = list(compress(range(n), map(experiments.__contains__, experiment_col)))
+        if stages is not None:
+            rows = [i for i in rows if stage_col[i] in stages]
         if skip:
             rows = [i for i in rows if ids[i] not in skip]
         (mkeys, mcols), (pkeys, pcols), (tkeys, tcols) = [
             (keys, [column(prefix + k) for k in keys]) for prefix, keys in keyed
         ]
         mcols = [[v if v is None or type(v) is float else _metric_value(v) for v in col] for col in mcols]
-        narrow = column_filter(keep)
+        narrow, exact = column_filter(keep), False
         if narrow is not None and rows:
             known = {("attribute", a): c for a, c in zip(attrs, attr_cols)}
             for entity, keys, cols in (("metric", mkeys, mcols), ("param", pkeys, pcols), ("tag", tkeys, tcols)):
                 known.update(((entity, k), c) for k, c in zip(keys, cols) if (entity, k) != _RUN_NAME)
             rows = narrow(rows, known.get)
+            exact = narrow.fields <= known.keys()  # then testing the rows again would change nothing
         shard = (name, sig)
         out = []
         for i in rows:
@@ -292,7 +293,7 @@ def rows_from_columns(
                 shard,
                 i,
             ))
-            if keep(row):
+            if exact or keep(row):
                 out.append(row)
         return out
     except (orjson.JSONDecodeError, TypeError, KeyError, IndexError, ValueError, AttributeError):
