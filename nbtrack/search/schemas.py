@@ -21,6 +21,7 @@ Semantics worth knowing:
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -365,14 +366,15 @@ def sort_experiments(
 def _sort(items: list[T], keys: list[tuple[Field, bool]]) -> list[T]:
     """Stable multi-key sort: apply keys last to first; missing values end up last."""
     for fld, ascending in reversed(keys):
-        items = _sort_one(items, fld.get, fld.sort_key or fld.get, ascending)
+        items = _sort_one(items, fld.get, fld.sort_key, ascending)
     return items
 
 
 def _sort_one(
-    items: list[T], get: Callable[[T], Any], sort_key: Callable[[T], Any], ascending: bool
+    items: list[T], get: Callable[[T], Any], sort_key: Callable[[T], Any] | None, ascending: bool
 ) -> list[T]:
-    present: list[T] = []
+    """``items`` by ``sort_key`` (by the value ``get`` reads if None), NaN then missing last."""
+    present: list[tuple[Any, T]] = []
     nan: list[T] = []
     missing: list[T] = []
     for item in items:
@@ -382,6 +384,9 @@ def _sort_one(
         elif value != value:  # NaN: after every real value, before missing ones
             nan.append(item)
         else:
-            present.append(item)
-    present.sort(key=sort_key, reverse=not ascending)  # Python's sort stays stable in reverse
-    return present + nan + missing
+            present.append((value if sort_key is None else sort_key(item), item))
+    present.sort(key=_first, reverse=not ascending)  # Python's sort stays stable in reverse
+    return [item for _, item in present] + nan + missing
+
+
+_first = operator.itemgetter(0)
