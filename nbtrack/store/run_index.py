@@ -285,17 +285,11 @@ def rows_from_columns(
             rows = narrow(rows, known.get)
             exact = narrow.fields <= known.keys()  # then testing the rows again would change nothing
         shard = (name, sig)
-        out = []
-        for i in rows:
-            row = RunRow((
-                _attrs(zip(attrs, [c[i] for c in attr_cols])),
-                _Data((_present(mkeys, mcols, i), _present(pkeys, pcols, i), _present(tkeys, tcols, i))),
-                shard,
-                i,
-            ))
-            if exact or keep(row):
-                out.append(row)
-        return out
+        built = [
+            RunRow((_attrs(zip(attrs, [c[i] for c in attr_cols])), _Data((m, p, t)), shard, i))
+            for i, m, p, t in zip(rows, _present(mkeys, mcols, rows), _present(pkeys, pcols, rows), _present(tkeys, tcols, rows))
+        ]
+        return built if exact else [row for row in built if keep(row)]
     except (orjson.JSONDecodeError, TypeError, KeyError, IndexError, ValueError, AttributeError):
         return None
 
@@ -304,11 +298,14 @@ _EMPTY: dict[str, Any] = {}  # shared by rows without any of the keys read: rows
 _RUN_NAME = ("tag", "mlflow.runName")  # read with a fallback to the run name: tested on rows only
 
 
-def _present(keys: list[str], cols: list[list[Any]], i: int) -> dict[str, Any]:
-    """Run ``i``'s non-null values of ``keys`` (columns ``cols``), as a dict."""
+def _present(keys: list[str], cols: list[list[Any]], rows: list[int]) -> list[dict[str, Any]]:
+    """For each run of ``rows``, its non-null values of ``keys`` (columns ``cols``), as a dict."""
     if not keys:
-        return _EMPTY
-    return {k: v for k, col in zip(keys, cols) if (v := col[i]) is not None} or _EMPTY
+        return [_EMPTY] * len(rows)
+    if len(keys) == 1:
+        key, col = keys[0], cols[0]
+        return [_EMPTY if (v := col[i]) is None else {key: v} for i in rows]
+    return [{k: v for k, col in zip(keys, cols) if (v := col[i]) is not None} or _EMPTY for i in rows]
 
 
 def rows_from_docs(
