@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from time import time as _time
-from typing import Any, Protocol
+from typing import Any
 
 from .. import _validation as v
 from .._identity import current_user
@@ -12,6 +12,7 @@ from ..entities import LifecycleStage, Metric, Param, Run, RunStatus, RunTag, Vi
 from ..errors import InvalidParameterError
 from ..search.paging import PagedList, page, page_bounds, query_hash
 from ..search.schemas import parse_filter, run_fields_read, sort_runs, validate_order_by
+from ..store._appender import Target
 from ..store._lru import ByteLRU
 from ..store.base import ServerSearch
 from ..store.history import MetricHistory
@@ -32,27 +33,7 @@ _RUN_BYTES = 1500  # rough size of one Run entity, to bound the search memo by b
 #: Answers of recent searches (all matching runs, sorted), per store and query.
 _search_memo: ByteLRU[tuple[Any, ...], tuple[Any, list[Run]]] = ByteLRU(32 * 2**20)
 
-__all__ = ["RunsMixin", "MetricAppender"]
-
-
-class MetricAppender(Protocol):
-    """What :meth:`RunsMixin.metric_appender` returns."""
-
-    def __call__(self, key: Any, value: Any, step: Any = None, timestamp: Any = None) -> None: ...
-
-    def many(self, metrics: Mapping[Any, Any], step: Any = None, timestamp: Any = None) -> None: ...
-
-
-class _PlainAppender:
-    """The appender shape over the client's validated path, for stores without a fast path."""
-
-    __slots__ = ("_one", "many")
-
-    def __init__(self, one: Callable[..., None], many: Callable[..., None]) -> None:
-        self._one, self.many = one, many
-
-    def __call__(self, key: Any, value: Any, step: Any = None, timestamp: Any = None) -> None:
-        self._one(key, value, step, timestamp)
+__all__ = ["RunsMixin"]
 
 
 class RunsMixin(ClientBase):
@@ -246,22 +227,18 @@ class RunsMixin(ClientBase):
         if listeners:
             notify(run_id, [Metric(key, value, timestamp, step)])
 
-    def metric_appender(self, run_id: str) -> MetricAppender:
-        """The logging hot path for one run the caller knows is active (the fluent verbs use it).
+    def metric_target(self, run_id: str) -> Target:
+        """Where the logging hot path (:func:`nbtrack.store._appender.run_appender`) sends one
+        run's points, for a run the caller knows is active (the fluent verbs use it).
 
-        Returns a callable ``(key, value, step=None, timestamp=None)`` with a ``many(metrics,
-        step=None, timestamp=None)`` method. Same rules as :meth:`append_metric` and
-        :meth:`append_metrics`; on a store with a fast path (the file and memory stores), a plain
-        point (known key, ``float`` value, ``int`` or no step and timestamp) goes straight into
-        the buffer's columns and everything else through those methods.
+        On a store with a fast path (the file and memory stores), a plain point (known key,
+        ``float`` value, ``int`` or no step and timestamp) goes straight into the buffer's
+        columns; everything else through :meth:`append_metric` / :meth:`append_metrics`, with
+        their rules.
         """
-        one = functools.partial(self.append_metric, run_id)
-        many = functools.partial(self.append_metrics, run_id)
-        make = getattr(self._store, "metric_appender", None)
-        if make is None:
-            return _PlainAppender(one, many)
-        appender: MetricAppender = make(run_id, one, many, listeners)
-        return appender
+        return Target(getattr(self._store, "metric_buffer", None), run_id,
+                      functools.partial(self.append_metric, run_id),
+                      functools.partial(self.append_metrics, run_id), listeners)
 
     def append_metrics(
         self, run_id: str, metrics: Mapping[Any, Any], step: Any = None, timestamp: Any = None

@@ -29,6 +29,7 @@ from ..errors import (
     RunStateError,
 )
 from ..store import flush_all
+from ..store._appender import Target, run_appender
 from ..system_metrics import start_system_metrics, stop_system_metrics, system_metrics_wanted
 from .run_start import check_parent, get_run_to_resume, source_tags, take_env_run_id
 
@@ -92,8 +93,8 @@ class ActiveRun:
         self._run_id = run.info.run_id
         self._info = run.info
         self._client = client
-        #: ``log_metric``'s path into the store's buffer for this run (see ``metric_appender``).
-        self.append_metric = client.metric_appender(self._run_id)
+        #: Where ``log_metric`` sends this run's points while it is the innermost active run.
+        self.metric_target = client.metric_target(self._run_id)
 
     @property
     def run_id(self) -> str:
@@ -271,6 +272,7 @@ def start_run(
             run = client.create_run(exp_id, tags=extra, run_name=run_name)
         active = ActiveRun(run, client)
         _run_stack.append(active)
+        log_metric.retarget(active.metric_target)
         _last_run = (client, active.run_id)
     if system_metrics_wanted(log_system_metrics):
         start_system_metrics(client, active.run_id)
@@ -324,6 +326,7 @@ def _resume_run(
 def _end_top(status: str) -> None:
     """Pop the innermost run and terminate it (called with _lock held)."""
     active = _run_stack.pop()
+    log_metric.retarget(_run_stack[-1].metric_target if _run_stack else _NO_RUN)
     stop_system_metrics(active.run_id)
     active.client.set_terminated(active.run_id, status)
 
@@ -356,24 +359,32 @@ def require_active_run(what: str) -> ActiveRun:
 
 
 # -- logging -----------------------------------------------------------------------------
-def log_metric(key: str, value: float, step: int | None = None, timestamp: int | None = None) -> None:
+def _log_metric(key: str, value: float, step: int | None = None, timestamp: int | None = None) -> None:
     """Log a metric point to the active run (see ``TrackingClient.log_metric``)."""
-    try:
-        append = _run_stack[-1].append_metric
-    except IndexError:
-        raise NoActiveRunError(f"log metric {key!r}") from None
-    append(key, value, step, timestamp)
+
+
+def _no_run_one(key: Any, value: Any, step: Any, timestamp: Any) -> None:
+    raise NoActiveRunError(f"log metric {key!r}")
+
+
+def _no_run_many(metrics: Any, step: Any, timestamp: Any) -> None:
+    raise NoActiveRunError("log metrics")
+
+
+_NO_RUN = Target(None, "", _no_run_one, _no_run_many)
+
+#: The fluent ``log_metric`` is the logging hot path itself (one frame to the buffer), pointed at
+#: the innermost active run whenever the run stack changes (``start_run``, ``_end_top``).
+log_metric = run_appender(_NO_RUN, like=_log_metric, name="log_metric")
 
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None, timestamp: int | None = None) -> None:
     """Log several metrics at one step and time."""
-    try:
-        append = _run_stack[-1].append_metric
-    except IndexError:
-        raise NoActiveRunError("log metrics") from None
+    if not _run_stack:
+        raise NoActiveRunError("log metrics")
     if type(metrics) is not dict and not isinstance(metrics, Mapping):
         raise InvalidParameterError(f"metrics must be a dict of name -> number, got {metrics!r}")
-    append.many(metrics, step, timestamp)
+    log_metric.many(metrics, step, timestamp)
 
 
 def log_param(key: str, value: Any) -> Any:

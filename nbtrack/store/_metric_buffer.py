@@ -44,14 +44,11 @@ import weakref
 from array import array
 from collections.abc import Callable
 from threading import get_ident
-from time import time as _time
-from typing import TYPE_CHECKING, Any
+from time import time_ns
+from typing import Any
 
 from ..errors import NbtrackError
 from . import _sigterm
-
-if TYPE_CHECKING:
-    from ._appender import RunAppender
 
 #: The flusher takes buffered points this long after the first one arrives, and then at most
 #: this often (take to take), so with the backlog bound below a point is durable within ~0.5 s.
@@ -69,8 +66,8 @@ log = logging.getLogger("nbtrack.store")
 I64_MIN, I64_END = -(2**63), 2**63
 
 
-def interval_ms() -> int:
-    return int(FLUSH_INTERVAL_S * 1000)
+def interval_ns() -> int:
+    return int(FLUSH_INTERVAL_S * 1e9)
 
 
 class Columns:
@@ -94,13 +91,17 @@ class Series:
     """Waiting points of one (run, key) logged by one thread: three typed columns.
 
     ``limit`` is this series' share of the run's backlog bound; above it the logging thread
-    flushes. Above ``busy`` points, it also flushes once the clock (of points it timestamps
-    itself) passes ``due``, one flush interval after the first waiting point. The bound
-    ``append`` methods are kept so the hot path makes no attribute chains.
+    flushes. Above ``busy`` points, it also flushes once the clock (``time_ns``, of points it
+    timestamps itself) passes ``due``, one flush interval after the first waiting point. The
+    bound ``append`` methods are kept so the hot path makes no attribute chains; ``ms`` is the
+    owner thread's last timestamp, still current until the clock reaches ``tick`` (the next
+    millisecond; 0 after a take), which spares the hot path a division and the backlog checks
+    per point (a clock set back keeps that
+    timestamp until it passes it again: a series' timestamps never go backwards).
     """
 
     __slots__ = ("steps", "values", "timestamps", "add_step", "add_value", "add_time", "owner", "limit", "busy",
-                 "due")
+                 "due", "ms", "tick")
 
     def __init__(self, owner: int) -> None:
         self.steps, self.values, self.timestamps = array("q"), array("d"), array("q")
@@ -109,6 +110,7 @@ class Series:
         self.limit = BACKLOG_POINTS
         self.busy = BUSY_POINTS
         self.due = 0
+        self.ms = self.tick = 0
 
     def __len__(self) -> int:
         return len(self.timestamps)
@@ -122,6 +124,7 @@ class Series:
         del self.steps[:n]
         del self.values[:n]
         del self.timestamps[:n]
+        self.tick = 0  # the owner's next point re-checks the backlog (and wakes the flusher)
         return taken
 
 
@@ -185,7 +188,7 @@ class MetricBuffer:
 
     # -- logging path --------------------------------------------------------------------
     def add(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
-        """Buffer one validated point (the general path; :class:`~._appender.RunAppender` is the fast one).
+        """Buffer one validated point (the general path; :func:`~._appender.run_appender`'s appenders are the fast one).
 
         An earlier failed flush of this run is raised instead, once, and the point is not taken.
         """
@@ -193,25 +196,18 @@ class MetricBuffer:
             raise self._failures.pop(run_id)
         s = self._series(run_id, key)
         n = len(s.timestamps)
-        if n >= s.busy and (n >= s.limit or int(_time() * 1000) >= s.due):
+        if n >= s.busy and (n >= s.limit or time_ns() >= s.due):
             self.relieve(run_id)  # a failure raised here leaves the point untaken
             n = len(s.timestamps)
         s.add_step(step)
         s.add_value(value)
         s.add_time(timestamp)
         if not n:
-            s.due = int(_time() * 1000) + interval_ms()
+            s.due = time_ns() + interval_ns()
             self.wake_flusher()
 
-    def appender(self, run_id: str, one: Fallback, many: Callable[[Any, Any, Any], None],
-                 observers: Any = ()) -> RunAppender:
-        """A :class:`~._appender.RunAppender` for ``run_id``; unusual calls go to ``one`` / ``many``."""
-        from ._appender import RunAppender
-
-        return RunAppender(self, run_id, one, many, observers)
-
     def fast_series(self, run_id: str) -> dict[str, Series]:
-        """The run's series by key that :class:`~._appender.RunAppender` may append to directly."""
+        """The run's series by key that :func:`~._appender.run_appender`'s appenders append to directly."""
         run = self._pending.get(run_id)
         return run.fast if run is not None else {}
 

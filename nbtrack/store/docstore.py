@@ -317,10 +317,11 @@ class DocStore:
             self._check_writable(run_id)
         self._buffer.add(run_id, key, value, timestamp, step)
 
-    def metric_appender(self, run_id: str, one: Any, many: Any, observers: Any = ()) -> Any:
-        """The buffer's fast path for one run (``RunAppender``); unusual calls go to ``one``/``many``,
-        which must validate and end in :meth:`append_metric`."""
-        return self._buffer.appender(run_id, one, many, observers)
+    @property
+    def metric_buffer(self) -> MetricBuffer:
+        """The buffer whose series :func:`~._appender.run_appender`'s fast path appends to; its
+        validating path must end in :meth:`append_metric`."""
+        return self._buffer
 
     def _params_already_logged(self, run_id: str, params: Mapping[str, str]) -> bool:
         """True when every param already has this value (a no-op that needs no write)."""

@@ -229,3 +229,53 @@ def test_flush_is_explicit_too(tracking_uri):
         nbtrack.flush()
         path = Path(tracking_uri[len("tinydb://"):]) / "metrics" / f"{run.run_id}.json"
         assert path.exists() and '"x"' in path.read_text()
+
+
+def test_a_point_logged_just_after_a_flush_is_written_without_another_call(tracking_uri, tmp_path):
+    """The first point after a take wakes the flusher, even within the same millisecond."""
+    reader = (
+        "import sys, nbtrack; c = nbtrack.TrackingClient(sys.argv[1]); "
+        "print(len(c.get_metric_history(sys.argv[2], 'x')))"
+    )
+    with nbtrack.start_run() as run:
+        nbtrack.log_metric("x", 0.0, step=0)
+        nbtrack.flush()
+        nbtrack.log_metric("x", 1.0, step=1)
+        deadline = time.monotonic() + 10
+        count = 0
+        while time.monotonic() < deadline and count != 2:
+            out = subprocess.run(
+                [sys.executable, "-c", reader, tracking_uri, run.run_id],
+                cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+            )
+            count = int(out.stdout)
+        assert count == 2
+
+
+def test_log_metric_follows_the_innermost_active_run(any_uri):
+    with nbtrack.start_run() as outer:
+        nbtrack.log_metric("m", 1.0, step=1)
+        with nbtrack.start_run(nested=True) as inner:
+            nbtrack.log_metric("m", 2.0, step=2)
+            nbtrack.log_metrics({"n": 5.0}, step=5)
+        nbtrack.log_metric("m", 3.0, step=3)
+        nbtrack.log_metrics({"n": 6.0}, step=6)
+    assert _history(outer.run_id, "m") == [(1, 1.0), (3, 3.0)]
+    assert _history(outer.run_id, "n") == [(6, 6.0)]
+    assert _history(inner.run_id, "m") == [(2, 2.0)]
+    assert _history(inner.run_id, "n") == [(5, 5.0)]
+    with pytest.raises(NoActiveRunError):
+        nbtrack.log_metric("m", 4.0)
+
+
+def test_timestamps_of_a_fast_stream_are_the_clock_in_ms_and_never_go_back(any_uri):
+    before = int(time.time() * 1000)
+    with nbtrack.start_run() as run:
+        for i in range(20_000):
+            nbtrack.log_metric("x", float(i), step=i)
+        after = int(time.time() * 1000)
+    stamps = [m.timestamp for m in TrackingClient().get_metric_history(run.run_id, "x")]
+    assert len(stamps) == 20_000
+    assert stamps == sorted(stamps)
+    assert before <= stamps[0] and stamps[-1] <= after
+    assert len(set(stamps)) > 1 or after == before

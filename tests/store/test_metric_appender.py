@@ -87,3 +87,37 @@ def test_buffered_points_are_columns_of_24_bytes(tracking_uri, monkeypatch):
     assert [c.itemsize for c in (series.steps, series.values, series.timestamps)] == [8, 8, 8]
     nbtrack.end_run()
     assert len(series) == 0
+
+
+
+def test_the_first_point_after_a_take_wakes_the_flusher_even_in_the_same_millisecond(monkeypatch):
+    """A take resets the series' clock, so the next point re-checks the backlog and wakes the
+    background writer; without it that point would wait for the next call or the run's end.
+    The appender's clock is held still, so every point falls in one millisecond."""
+    from nbtrack.store import _appender
+
+    monkeypatch.setattr(_appender, "time_ns", lambda: 1_700_000_000_000_000_000)
+    written: list[float] = []
+    arrived = threading.Condition()
+
+    def write(run_id, seq, points):
+        with arrived:
+            written.extend(points["x"].values)
+            arrived.notify_all()
+
+    def wait_for(n: int) -> bool:
+        with arrived:
+            return arrived.wait_for(lambda: len(written) >= n, timeout=30)
+
+    buffer = _metric_buffer.MetricBuffer(write, interval=0.01)
+    try:
+        append = _appender.run_appender(_appender.Target(
+            buffer, "r", lambda k, v, s, t: buffer.add("r", k, v, 0, s or 0), lambda *a: None))
+        append("x", 1.0, 1)  # the full path makes the series and wakes the flusher
+        append("x", 2.0, 2)  # the hot path: this millisecond's checks are done
+        assert wait_for(2), written
+        append("x", 3.0, 3)  # same millisecond, but after a take: checked again, so it wakes the flusher
+        assert wait_for(3), f"the point after the take was never written: {written}"
+        assert written == [1.0, 2.0, 3.0]
+    finally:
+        buffer.close()
