@@ -210,9 +210,11 @@ def bench_log_metrics(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[
     lm = raw.get("log_metric", {}).get("nbtrack")
     single = statistics.median(r["per_op_s"] for r in lm) if lm else None
     n = ", ".join(f"{k} {v:,}" for k, v in s.log_metrics_n.items())
+    floor = Row("`log_metrics` per point ÷ floor (the same floor, measured in its process)", res, "x_floor",
+                kind="x", target="nbtrack ≤ 3×", met=lambda v: _at_most(v, "nbtrack", 3))
     return [Row(f"`log_metrics` with 10 keys, per point (calls: {n})", res, "per_op_s",
                 target="nbtrack ≤ its `log_metric`",
-                met=lambda v: None if single is None or v.get("nbtrack") is None else v["nbtrack"] <= single)]
+                met=lambda v: None if single is None or v.get("nbtrack") is None else v["nbtrack"] <= single), floor]
 
 
 def _history_once(b: Backend, points: int, bulk: int) -> dict[str, Any]:
