@@ -53,8 +53,11 @@ from . import _sigterm
 #: The flusher takes buffered points this long after the first one arrives, and then at most
 #: this often (take to take), so with the backlog bound below a point is durable within ~0.5 s.
 FLUSH_INTERVAL_S = 0.2
-#: Above this many waiting points of a run the logging thread helps flush (bounds each write).
-BACKLOG_POINTS = 25_000
+#: Above this many waiting points of a run the logging thread helps flush (bounds each write and
+#: the buffer's memory: 2.4 MB). The time rule above bounds the loss window; this one only caps a
+#: write, so it is large enough that a fast stream is written once per interval, not in many
+#: small writes that each pay three fsyncs (100,000 points: one ~25 ms write here).
+BACKLOG_POINTS = 100_000
 #: A series this full whose first waiting point is ``FLUSH_INTERVAL_S`` old is written by the
 #: logging thread itself: a fast stream is written where it is logged (see ``_loop``).
 BUSY_POINTS = 1000
