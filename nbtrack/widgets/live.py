@@ -77,15 +77,21 @@ class LiveCurves(PanelBase):
         max_points: int = 2000,
         group_by: Callable[[str], str] | None = None,
     ):
+        # Arguments and the run are checked before the widget exists: a refused call leaves no
+        # half-made widget registered with the kernel's widget manager.
+        resolved = resolve_client(client)
+        run = resolved.get_run(run_id)
+        checked_keys = _check_keys(keys)
+        checked_interval = _check_number("interval", interval, 0.0, 60.0)
+        checked_max = int(_check_number("max_points", max_points, 2, 1_000_000))
         super().__init__()
-        self._client = resolve_client(client)
-        run = self._client.get_run(run_id)
+        self._client = resolved
         self.run_id: str = run.info.run_id
         self._start_ms = run.info.start_time
         self._drawn_axis = x_axis.STEP  # what the charts' x axes show now
-        self._keys = _check_keys(keys)
-        self._interval = _check_number("interval", interval, 0.0, 60.0)
-        self._max_points = int(_check_number("max_points", max_points, 2, 1_000_000))
+        self._keys = checked_keys
+        self._interval = checked_interval
+        self._max_points = checked_max
         self._group_by = group_by or metric_group
         self._traces: dict[str, Trace] = {k: Trace() for k in self._keys or ()}
         self._charts: dict[str, GroupChart] = {}

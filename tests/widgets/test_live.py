@@ -172,7 +172,11 @@ def test_bad_arguments(run, kwargs, match):
 
 
 def test_unknown_run(tracking_uri):
+    from ipywidgets.widgets.widget import _instances  # every live widget, by model id
+
+    before = set(_instances)
     with pytest.raises(RunNotFoundError):
         LiveCurves("0" * 32)
     with pytest.raises(InvalidParameterError):
         LiveCurves("")
+    assert not [w for k, w in _instances.items() if k not in before and isinstance(w, LiveCurves)]
