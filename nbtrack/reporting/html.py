@@ -58,6 +58,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); white-space: nowrap;
   max-width: 260px; overflow: hidden; text-overflow: ellipsis; }
 thead th { background: var(--head); position: sticky; top: 0; }
+th.num { text-align: right; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; font-family: ui-monospace, monospace; }
 tr.best td { font-weight: 700; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 16px; }
@@ -188,7 +189,7 @@ def _runs_table(runs: Sequence[Run], metric: str | None, best: Run | None) -> st
     params = [k for k in sorted({k for r in runs for k in r.data.params})
               if len({r.data.params.get(k) for r in runs}) > 1][:MAX_METRIC_COLUMNS]
     head = "".join(f"<th>{escape(h)}</th>" for h in ["Run", "Status", "Started", "Duration"])
-    head += "".join(f'<th title="metrics.{escape(k)}">{escape(k)}</th>' for k in metrics)
+    head += "".join(f'<th class="num" title="metrics.{escape(k)}">{escape(k)}</th>' for k in metrics)
     head += "".join(f'<th title="params.{escape(k)}">{escape(k)}</th>' for k in params)
     rows = []
     for r in runs:
