@@ -1,6 +1,6 @@
 """Benchmark nbtrack beside MLflow (sqlite and file stores), Trackio and Aim; write bench/README.md.
 
-    python bench/run.py                 # full run (~30-40 min on 2 loaded cores), rewrites the README block
+    python bench/run.py                 # full run (~25 min on an idle 2-core machine), rewrites the README block
     python bench/run.py --quick         # small sizes, one repeat: a smoke test (README untouched)
     python bench/run.py --only search   # a subset (README untouched)
 
@@ -221,7 +221,7 @@ def _history_once(b: Backend, points: int, bulk: int) -> dict[str, Any]:
     folder = _fresh(b.label)
     try:
         setup = run_workload(b, "history_setup", folder, points=points, bulk=bulk)
-        read = run_workload(b, "history_read", folder, run_id=setup["run_id"], repeat=5 if not bulk else 2)
+        read = run_workload(b, "history_read", folder, run_id=setup["run_id"], repeat=5 if not bulk else 1)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if read["points"] != points:
@@ -233,8 +233,10 @@ def bench_history(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]
     small = round_robin(bs, s.repeat_heavy, lambda b: _history_once(b, s.history_small, 0))
     big_bs, skipped = only(bs, {
         "aim": "no bulk writer; 1M `track` calls take ~30 min here",
-        "mlflow-sqlite": "its read runs at ~0.3-3.5 ms a point on this loaded machine (see the 10,000-point line): "
-                         "1M points would take minutes per read; the file store is its faster store here"})
+        "mlflow-sqlite": "its read runs at ~60-80 µs a point here (see the 10,000-point line): over a minute per "
+                         "1M-point read; the file store is its faster store on 10,000 points",
+        "mlflow-file": "one first read of its 1M-point metric file took over 8 minutes here (2026-12-01, idle "
+                       "machine, stopped there): a line would cost most of an hour; see the 10,000-point line"})
     big = round_robin(big_bs, s.repeat_heavy, lambda b: _history_once(b, s.history_big, 1))
     raw["history"] = {"small": small, "big": big}
     lab = "`get_metric_history`, every value read"
@@ -245,7 +247,7 @@ def bench_history(bs: list[Backend], s: Sizes, raw: dict[str, Any]) -> list[Row]
         Row(f"{lab}, {s.history_small:,} points: warm", small, "warm_s"),
         Row(f"{lab}, {s.history_big:,} points: first read in a fresh process", big, "cold_s",
             target="< 150 ms", met=lambda v: _below(v, "nbtrack", 0.150), skipped=skipped,
-            notes=["history: nbtrack's read is `get_metric_history(...).to_numpy()['value']` (the history is "
+            notes=["history: nbtrack's read is `get_metric_history(...).values` (one float64 `array`: the history is "
                    "column-backed); MLflow's `[m.value for m in get_metric_history(...)]`; Trackio's "
                    "`SQLiteStorage.get_metric_values`; Aim's `run.get_metric(...).values.values_list()`. "
                    "1M-point histories are written in bulk (nbtrack: client `log_batch`; MLflow: SQL rows or "
@@ -261,7 +263,7 @@ def _search_rows(bs: list[Backend], s: Sizes, raw: dict[str, Any], runs: int, bu
     with SetUpStores(use, "search_setup", runs=runs, bulk=bulk) as stores:
         res = round_robin(use, s.repeat_heavy, lambda b: run_workload(
             b, "search_read", stores.folders[b.label], experiment_id=stores.setup[b.label]["experiment_id"],
-            repeat=2 if bulk else 5))
+            repeat=1 if bulk else 5))
     raw[f"search_{runs}"] = {"setup": stores.setup, "reads": res}
     answers = {(r["count"], r["ordered"], tuple(round(x, 9) for x in r["first"])) for rs in res.values() for r in rs}
     if len(answers) != 1 or not next(iter(answers))[1]:
