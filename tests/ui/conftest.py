@@ -65,7 +65,18 @@ def page(lab, browser):
 
 
 def set_theme(page, theme: str) -> None:
-    """Switch JupyterLab's theme through its command and wait until it is applied."""
+    """Switch JupyterLab's theme through its command and wait until it is applied and drawn.
+
+    Once the new theme's CSS is in, JupyterLab hides its whole shell for one frame (a redraw
+    for Chrome) behind a splash. A visibility check made in that frame sees every panel hidden,
+    and a click chosen from it (say, on the tab of an open sidebar) does the opposite of what
+    was meant; so this returns only once the shell is shown again and the splash is gone.
+    """
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('apputils:change-theme')")
     page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme)
-    page.locator(f'body[data-jp-theme-name="{theme}"]').wait_for(state="attached")
+    page.wait_for_function(
+        """t => document.body.dataset.jpThemeName === t
+               && !document.getElementById('main').classList.contains('lm-mod-hidden')
+               && !document.getElementById('jupyterlab-splash')""",
+        arg=theme,
+    )

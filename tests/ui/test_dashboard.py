@@ -38,6 +38,18 @@ def _dash(page, testid: str):
     return page.locator(DASH).get_by_test_id(testid)
 
 
+def _show_sidebar(page) -> None:
+    """Open the nbtrack sidebar unless its tab is already the current one.
+
+    The tab's state, not the panel's visibility, decides: a click on the current tab folds the
+    sidebar away, and visibility can read false for a frame while the panel is open.
+    """
+    tab = page.locator('.jp-SideBar .lm-TabBar-tab[data-id="nbtrack-experiments"]')
+    if "lm-mod-current" not in (tab.get_attribute("class") or "").split():
+        tab.click()
+    page.locator(SIDEBAR).wait_for(state="visible")
+
+
 def _open_dashboard(page, theme: str) -> None:
     """Light: through the command palette; the others: through the sidebar's button."""
     if theme == LIGHT:
@@ -45,8 +57,7 @@ def _open_dashboard(page, theme: str) -> None:
         page.locator(".lm-CommandPalette-input").fill("Open nbtrack dashboard")
         page.locator(".lm-CommandPalette-item", has_text="Open nbtrack dashboard").first.click()
     else:
-        if not page.locator(SIDEBAR).is_visible():
-            page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').click()
+        _show_sidebar(page)
         page.locator(SIDEBAR).get_by_test_id("open-dashboard").click()
     page.locator(DASH).wait_for()
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
@@ -167,8 +178,7 @@ def test_dashboard_views(page, lab, theme, tmp_path):
 def test_sidebar_fits_its_default_width(page, lab, theme, tmp_path):
     set_theme(page, theme)
     tag = THEME_TAGS[theme]
-    if not page.locator(SIDEBAR).is_visible():
-        page.locator('.jp-SideBar [data-id="nbtrack-experiments"]').click()
+    _show_sidebar(page)
     sidebar = page.locator(SIDEBAR)
     sidebar.get_by_test_id("run-row").filter(has_text="adam-lr0.03").wait_for()
     assert 200 <= sidebar.bounding_box()["width"] <= 300  # JupyterLab's default left panel
