@@ -120,17 +120,63 @@ def _unschedule_refresh(panel: PanelBase) -> None:
         _unhook()
 
 
+def _held_widgets(root: w.Widget) -> list[w.Widget]:
+    """``root`` and every widget it holds, directly or through the widgets it holds.
+
+    Held means kept in a trait (children, layout, style, a figure's marks and axes) or in a
+    plain attribute, also inside lists, tuples, sets and dict values. A panel holds only the
+    widgets it made, so these are the widgets to close with it.
+    """
+    found: dict[int, w.Widget] = {}
+    todo: list[Any] = [root]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, w.Widget):
+            if id(item) not in found:
+                found[id(item)] = item
+                todo.extend(vars(item).values())  # trait values live in ``_trait_values``
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+    return list(found.values())
+
+
+def _closing_on_failure(init: Callable[..., None]) -> Callable[..., None]:
+    """``init`` that closes the panel (and every widget it made) if it raises.
+
+    Each widget registers itself with the kernel's widget manager as it is made, so a
+    constructor refusing its arguments half-way would otherwise leave a half-built panel
+    registered for as long as the kernel lives.
+    """
+    @functools.wraps(init)
+    def build(self: PanelBase, *args: Any, **kwargs: Any) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except BaseException:
+            self.close()
+            raise
+
+    return build
+
+
 class PanelBase(w.VBox):
     """A VBox that shows a status line and publishes a static twin of itself.
 
     Subclasses call :meth:`_set_body` once with their widgets, implement
     :meth:`static_html` (and :meth:`static_svg` for charts), and call :meth:`mark_changed`
-    whenever what the twin shows has changed.
+    whenever what the twin shows has changed. A subclass constructor that raises leaves
+    nothing behind: the panel and the widgets it made are closed before the error goes on.
     """
 
     _display_id: str | None = None
     _twin_stale = True
     _callback_depth = 0
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _closing_on_failure(cls.__dict__["__init__"])  # type: ignore[method-assign]
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -139,6 +185,14 @@ class PanelBase(w.VBox):
         self._hider = w.HTML(value=hide_twin_css(self._uid), layout=w.Layout(display="none"))
         self._display_id: str | None = None
         self._twin_stale = True
+
+    def close(self) -> None:
+        """Close the panel and every widget it holds, and stop refreshing its twin."""
+        _unschedule_refresh(self)
+        for widget in _held_widgets(self):
+            if widget is not self:
+                widget.close()
+        super().close()
 
     # -- layout and messages -------------------------------------------------------------
     def _set_body(self, *children: w.Widget) -> None:

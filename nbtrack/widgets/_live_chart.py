@@ -92,20 +92,22 @@ class GroupChart:
 
     def set_log(self, log_y: bool) -> None:
         """Switch the y scale between LinearScale and LogScale (lines are redrawn by the caller)."""
-        self.y_scale = self._make_y_scale(log_y)
+        old, self.y_scale = self.y_scale, self._make_y_scale(log_y)
         with self.figure.hold_sync():
             for mark in self.lines.values():
                 mark.scales = {"x": self.x_scale, "y": self.y_scale}
             self.y_axis.scale = self.y_scale
+        old.close()  # replaced everywhere; left open it would stay registered with the kernel
 
     def set_x_axis(self, axis: str) -> None:
         """Switch the x scale to ``axis`` (a date scale for wall time); the caller redraws."""
-        self.x_scale = bq.DateScale() if axis == x_axis.WALL else bq.LinearScale()
+        old, self.x_scale = self.x_scale, bq.DateScale() if axis == x_axis.WALL else bq.LinearScale()
         with self.figure.hold_sync():
             for mark in self.lines.values():
                 mark.scales = {"x": self.x_scale, "y": self.y_scale}
             self.x_axis.scale = self.x_scale
             self.x_axis.label = x_axis.label(axis)
+        old.close()
 
     @staticmethod
     def draw(mark: bq.Lines, xs: list[float], values: list[float], log_y: bool,

@@ -363,10 +363,11 @@ class ExperimentBrowser(PanelBase):
             return
         from .comparison import RunComparison
 
+        comparison = RunComparison(list(self.selected_run_ids), client=self._client)
         if self.comparison is not None:
             self.comparison.close()
-        self.comparison = RunComparison(list(self.selected_run_ids), client=self._client)
-        self.compare_box.children = (self.comparison,)
+        self.comparison = comparison
+        self.compare_box.children = (comparison,)
         self.show_message("")
 
     # -- static twin -------------------------------------------------------------------------

@@ -210,7 +210,9 @@ class RunComparison(PanelBase):
                 mark.scales = {"x": scale, "y": self._y}
                 mark.x = (x * 1000).astype("datetime64[ms]") if axis == x_axis.WALL else x
                 mark.y = y
-        self._x = self._x_label.scale = scale
+        old, self._x = self._x, scale
+        self._x_label.scale = scale
+        old.close()  # nothing shows it now; left open it would stay registered with the kernel
         self._y_label.tick_format = tick_format_for([y for s in self._history_series() for y in s.ys])
         self._x_label.label = x_axis.label(axis)
         self.mark_changed()
