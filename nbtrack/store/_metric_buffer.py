@@ -99,8 +99,8 @@ class Series:
     bound ``append`` methods are kept so the hot path makes no attribute chains; ``ms`` is the
     owner thread's last timestamp, still current until the clock reaches ``tick`` (the next
     millisecond; 0 after a take), which spares the hot path a division and the backlog checks
-    per point (a clock set back keeps that
-    timestamp until it passes it again: a series' timestamps never go backwards).
+    per point. A clock set back keeps that timestamp until it passes it again: a series'
+    timestamps never go backwards.
     """
 
     __slots__ = ("steps", "values", "timestamps", "add_step", "add_value", "add_time", "owner", "limit", "busy",
