@@ -77,8 +77,8 @@ class LiveCurves(PanelBase):
         max_points: int = 2000,
         group_by: Callable[[str], str] | None = None,
     ):
-        # Arguments and the run are checked before the widget exists: a refused call leaves no
-        # half-made widget registered with the kernel's widget manager.
+        # Arguments and the run are checked before any widget is made: a refused call then has
+        # nothing to close.
         resolved = resolve_client(client)
         run = resolved.get_run(run_id)
         checked_keys = _check_keys(keys)
@@ -236,13 +236,11 @@ class LiveCurves(PanelBase):
         self.refresh_twin()
 
     def close(self) -> None:
-        """Stop following the run and close the widgets."""
+        """Stop following the run and close the widgets (every chart is in ``charts_box``)."""
         remove = getattr(self, "_remove_listener", None)
         if remove is not None:
             remove()
         self.finalized = True
-        for chart in getattr(self, "_charts", {}).values():
-            chart.figure.close()
         super().close()
 
     # -- static twin ----------------------------------------------------------------------

@@ -19,6 +19,11 @@ def runs(client, experiment_id):
     return make_runs(client, experiment_id, 2)
 
 
+def _made_since(before: set[str]) -> list:
+    """The widgets open now that were not open when ``before`` was taken."""
+    return [w for k, w in _instances.items() if k not in before]
+
+
 REFUSED = {
     "browser, unknown experiment": lambda c, ids: ExperimentBrowser(c, experiment="no-such"),
     "browser, page size": lambda c, ids: ExperimentBrowser(c, page_size=0),
@@ -32,18 +37,16 @@ REFUSED = {
 
 @pytest.mark.parametrize("make", REFUSED.values(), ids=REFUSED.keys())
 def test_a_refused_panel_leaves_no_widget_open(client, runs, make):
-    ids = runs
     before = set(_instances)
     with pytest.raises(NbtrackError):
-        make(client, ids)
-    left = [type(w).__name__ for k, w in _instances.items() if k not in before]
-    assert left == []
+        make(client, runs)
+    assert [type(w).__name__ for w in _made_since(before)] == []
 
 
 def test_closing_a_panel_closes_the_widgets_it_made(client, runs):
     before = set(_instances)
     panel = RunComparison(runs, client=client)
-    made = [w for k, w in _instances.items() if k not in before]
+    made = _made_since(before)
     assert len(made) > 10 and panel in made
     panel.close()
     assert [type(w).__name__ for w in made if w.comm is not None] == []
@@ -58,7 +61,7 @@ def test_switching_scales_leaves_no_old_scale_open(client, runs):
     comparison = RunComparison(runs, client=client)
     comparison.x_axis = "wall"
     comparison.x_axis = "step"
-    made = [w for k, w in _instances.items() if k not in before]
+    made = _made_since(before)
     live.close()
     comparison.close()
     assert [type(w).__name__ for w in made if w.comm is not None] == []
